@@ -1,0 +1,24 @@
+//! Subcommand groups. Each module defines its clap arguments and a `run` function; this
+//! module only lists them.
+
+use std::process::ExitCode;
+
+/// Errors from any command, boxed: each library crate has its own error type.
+pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every subcommand of `specweave`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Print the versions of the specweave crates.
+    Version,
+}
+
+/// Runs one command; `Ok(code)` carries the exit code of commands that check something.
+pub fn run(command: Command) -> Result<ExitCode, CommandError> {
+    match command {
+        Command::Version => {
+            println!("specweave {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

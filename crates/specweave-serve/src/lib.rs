@@ -1,0 +1,2 @@
+//! specweave-serve: see this crate's Cargo description; the implementation lands with its issue.
+#![warn(missing_docs)]

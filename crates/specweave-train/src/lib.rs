@@ -1,0 +1,2 @@
+//! specweave-train: see this crate's Cargo description; the implementation lands with its issue.
+#![warn(missing_docs)]
