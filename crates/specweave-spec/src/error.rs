@@ -44,9 +44,6 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// Several problems in one document (all are listed).
-    #[error("{}", join_diagnostics(.0))]
-    Invalid(Vec<crate::Diagnostic>),
     /// A JSON file is malformed.
     #[error("{path}: invalid JSON: {source}")]
     Json {
@@ -107,14 +104,6 @@ pub enum Error {
     /// An argument violates a documented rule.
     #[error("invalid input: {0}")]
     InvalidInput(String),
-}
-
-fn join_diagnostics(diagnostics: &[crate::Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 impl Error {
