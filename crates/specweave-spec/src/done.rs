@@ -39,6 +39,20 @@ impl Increment {
     /// Closes the increment: runs validation (writing `reports/validation-report.md`),
     /// refuses when a rule fails unless `force` is set with a reason, writes
     /// `COMPLETION-SUMMARY.md` and moves the status through ready_for_review to completed.
+    ///
+    /// ```
+    /// use specweave_spec::{DoneOptions, Error, Increment, Status};
+    /// let root = tempfile::tempdir()?;
+    /// let mut increment = Increment::create(root.path(), "predict churn", None)?;
+    /// // Nothing was logged yet, so the gate refuses...
+    /// assert!(matches!(increment.done(&DoneOptions::default()), Err(Error::NotReady { .. })));
+    /// // ...unless the failures are accepted with a reason, which is recorded.
+    /// let forced = DoneOptions { force: true, reason: Some("spike, superseded".into()) };
+    /// let outcome = increment.done(&forced)?;
+    /// assert!(outcome.forced && outcome.summary_path.is_file());
+    /// assert_eq!(increment.metadata().status, Status::Completed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn done(&mut self, options: &DoneOptions) -> Result<DoneOutcome> {
         let reason = options
             .reason

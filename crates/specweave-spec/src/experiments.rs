@@ -90,6 +90,19 @@ impl Experiment {
 
 /// Reads every `exp-*` folder under `increment_dir/experiments/`, sorted by name. A missing
 /// experiments folder is no experiments.
+///
+/// ```
+/// use specweave_spec::{RunRole, read_experiments};
+/// let dir = tempfile::tempdir()?;
+/// let run = dir.path().join("experiments/exp-001-baseline-random");
+/// std::fs::create_dir_all(&run)?;
+/// std::fs::write(run.join("metrics.json"), r#"{"precision@10": 0.01, "loss": "NaN"}"#)?;
+/// let experiments = read_experiments(dir.path())?;
+/// assert_eq!(experiments[0].role(), RunRole::Baseline);
+/// assert_eq!(experiments[0].metric("precision@10"), Some(0.01));
+/// assert!(experiments[0].problems.contains(&"run.json missing".to_string()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_experiments(increment_dir: &Path) -> Result<Vec<Experiment>> {
     let dir = increment_dir.join("experiments");
     let entries = match std::fs::read_dir(&dir) {

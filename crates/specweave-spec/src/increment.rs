@@ -308,6 +308,15 @@ impl Increment {
 
     /// Sets one task's status in tasks.md, rewriting only its status value. Starting or
     /// finishing a task of an increment still in planning makes it active.
+    ///
+    /// ```
+    /// use specweave_spec::{Increment, Status, TaskStatus};
+    /// let root = tempfile::tempdir()?;
+    /// let increment = Increment::create(root.path(), "detect fraud", None)?;
+    /// increment.set_task_status("T-001", TaskStatus::InProgress)?;
+    /// assert_eq!(Increment::open(root.path(), "1")?.metadata().status, Status::Active);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_task_status(&self, task_id: &str, status: TaskStatus) -> Result<()> {
         let mut tasks = self.tasks()?;
         tasks.set_status(task_id, status)?;

@@ -272,6 +272,15 @@ impl TaskList {
 
     /// Sets the status of task `id`, rewriting only the status value of its status line;
     /// every other byte of the text stays as it was. Call [`TaskList::write`] to save.
+    ///
+    /// ```
+    /// use specweave_spec::{TaskList, TaskStatus};
+    /// let text = "### T-001: EDA\n**Status**: [ ] pending | **Depends on**: none\n";
+    /// let mut list = TaskList::parse("tasks.md".as_ref(), text.to_string());
+    /// list.set_status("T-001", TaskStatus::Completed)?;
+    /// assert_eq!(list.text(), "### T-001: EDA\n**Status**: [x] completed | **Depends on**: none\n");
+    /// # Ok::<(), specweave_spec::Error>(())
+    /// ```
     pub fn set_status(&mut self, id: &str, status: TaskStatus) -> Result<()> {
         let matching: Vec<usize> = self
             .tasks
@@ -638,5 +647,83 @@ mod tests {
                 .to_string()
                 .contains("checkbox [x] says completed")
         );
+    }
+
+    mod round_trip {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn status_strategy() -> impl Strategy<Value = TaskStatus> {
+            prop::sample::select(TaskStatus::ALL.to_vec())
+        }
+
+        /// One task in either layout, with arbitrary spacing, prose and line endings.
+        fn task_text(
+            index: usize,
+            status: TaskStatus,
+            one_line: bool,
+            spaces: usize,
+            prose: &str,
+            newline: &str,
+        ) -> String {
+            let pad = " ".repeat(spaces);
+            let id = format!("T-{:03}", index + 1);
+            let depends = if index == 0 {
+                "none".to_string()
+            } else {
+                format!("T-{index:03}")
+            };
+            let fields = if one_line {
+                format!(
+                    "**Status**:{pad}{}{pad} | **Depends on**: {depends}{newline}",
+                    status.markdown()
+                )
+            } else {
+                format!(
+                    "**Status**:{pad}{}{newline}**Depends on**: {depends}{newline}",
+                    status.markdown()
+                )
+            };
+            format!("### {id}: task {index}{newline}{fields}{prose}{newline}{newline}")
+        }
+
+        proptest! {
+            #[test]
+            fn edits_change_only_the_status_value(
+                tasks in prop::collection::vec(
+                    (status_strategy(), any::<bool>(), 1usize..4, "[a-z |:]{0,30}"),
+                    1..8,
+                ),
+                crlf in any::<bool>(),
+                edits in prop::collection::vec((0usize..8, status_strategy()), 1..6),
+            ) {
+                let newline = if crlf { "\r\n" } else { "\n" };
+                let mut text = format!("# Tasks{newline}{newline}");
+                for (index, (status, one_line, spaces, prose)) in tasks.iter().enumerate() {
+                    text.push_str(&task_text(index, *status, *one_line, *spaces, prose, newline));
+                }
+                let mut list = TaskList::parse(Path::new("tasks.md"), text.clone());
+                prop_assert!(list.diagnostics.is_empty(), "{:?}", list.diagnostics);
+                let mut expected: Vec<TaskStatus> = tasks.iter().map(|t| t.0).collect();
+                for (target, status) in edits {
+                    let target = target % tasks.len();
+                    list.set_status(&format!("T-{:03}", target + 1), status)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    expected[target] = status;
+                }
+                let status_lines: Vec<usize> = list.tasks.iter().filter_map(|t| t.status_line).collect();
+                let before: Vec<&str> = text.split_inclusive('\n').collect();
+                let after: Vec<&str> = list.text().split_inclusive('\n').collect();
+                prop_assert_eq!(before.len(), after.len());
+                for (number, (b, a)) in before.iter().zip(&after).enumerate() {
+                    if !status_lines.contains(&(number + 1)) {
+                        prop_assert_eq!(b, a, "line {} changed", number + 1);
+                    }
+                }
+                let reparsed = TaskList::parse(Path::new("tasks.md"), list.text().to_string());
+                let statuses: Vec<TaskStatus> = reparsed.tasks.iter().map(|t| t.status).collect();
+                prop_assert_eq!(statuses, expected);
+            }
+        }
     }
 }

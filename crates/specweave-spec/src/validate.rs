@@ -315,6 +315,18 @@ impl Increment {
     }
 
     /// Runs validation and writes `reports/validation-report.md`.
+    ///
+    /// ```
+    /// use specweave_spec::{Increment, Outcome};
+    /// let root = tempfile::tempdir()?;
+    /// let increment = Increment::create(root.path(), "forecast weekly sales", None)?;
+    /// let report = increment.validate_and_write()?;
+    /// let logged = report.results.iter().find(|r| r.rule == "experiments-logged");
+    /// assert_eq!(logged.map(|r| r.outcome), Some(Outcome::Fail));
+    /// assert!(increment.dir().join("reports/validation-report.md").is_file());
+    /// println!("{}", report.to_table());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate_and_write(&self) -> Result<ValidationReport> {
         let report = self.validate()?;
         let path = self.dir().join(VALIDATION_REPORT);
