@@ -290,6 +290,7 @@ pub(crate) fn plan_md(ctx: &TemplateContext<'_>) -> String {
 ## Validation Strategy\n\
 \n\
 {validation}.\n\
+{rare_events}\
 \n\
 ## Deliverables\n\
 \n\
@@ -301,10 +302,37 @@ pub(crate) fn plan_md(ctx: &TemplateContext<'_>) -> String {
         baselines = p.baselines,
         candidates = p.candidates,
         headline = p.headline_metric,
-        validation = p.validation,
+        validation = capitalize(p.validation),
         explainability = p.explainability,
+        rare_events = if ctx.kind == ProblemKind::Classification && is_rare_event(ctx.title) {
+            RARE_EVENTS
+        } else {
+            ""
+        },
     )
 }
+
+/// Words that mark a classification problem whose positives are rare and costly to miss.
+const RARE_EVENT_WORDS: [&str; 6] = [
+    "fraud",
+    "anomal",
+    "abuse",
+    "intrusion",
+    "default",
+    "chargeback",
+];
+
+fn is_rare_event(title: &str) -> bool {
+    let title = title.to_lowercase();
+    RARE_EVENT_WORDS.iter().any(|w| title.contains(w))
+}
+
+/// Plan section for fraud-like problems, where accuracy and ROC AUC flatter a useless model.
+const RARE_EVENTS: &str = "\n## Rare Positives (fraud-like problem)\n\n\
+- Expect well under 1% positives: report PR-AUC and precision at the recall the review team can handle; accuracy is not a success metric.\n\
+- Resample or weight only inside training folds; validation and test keep the real class ratio.\n\
+- Split by time as well as by class, because fraud patterns drift and labels arrive late (chargebacks).\n\
+- Tune the decision threshold on validation data against a cost matrix (missed fraud versus blocked good customers) and record it with the model.\n";
 
 pub(crate) fn tasks_md(ctx: &TemplateContext<'_>) -> String {
     let p = profile(ctx.kind);

@@ -269,3 +269,16 @@ fn list_shows_parents_as_lineage() -> TestResult {
     assert!(locate_increment(root.path(), "3")?.ends_with("0003-ranking-model"));
     Ok(())
 }
+
+#[test]
+fn only_fraud_like_classification_plans_cover_rare_positives() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let churn = Increment::create(root.path(), "predict churn", None)?;
+    let fraud = Increment::create(root.path(), "card fraud detector", None)?;
+    let plan = |inc: &Increment| std::fs::read_to_string(inc.dir().join("plan.md"));
+    assert!(!plan(&churn)?.contains("## Rare Positives"));
+    assert!(plan(&fraud)?.contains("## Rare Positives (fraud-like problem)"));
+    // Both still plan for imbalance and threshold tuning.
+    assert!(plan(&churn)?.contains("Threshold tuning"));
+    Ok(())
+}
