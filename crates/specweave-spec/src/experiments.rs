@@ -82,10 +82,43 @@ impl Experiment {
             .unwrap_or_else(|| self.id.clone())
     }
 
+    /// For a run marked running: whether its writer is known to be gone, because it ran on
+    /// this host and no process with its pid exists. Unknown (false) elsewhere.
+    pub fn is_orphaned(&self) -> bool {
+        let Some(record) = &self.record else {
+            return false;
+        };
+        if record.status != RunStatus::Running {
+            return false;
+        }
+        let (Some(pid), Some(host)) = (record.pid, record.host.as_deref()) else {
+            return false;
+        };
+        local_host().is_some_and(|local| local == host) && process_is_gone(pid)
+    }
+
     /// Whether the run names `word` in its id, name or algorithm (for "random baseline").
     pub fn mentions(&self, word: &str) -> bool {
         self.id.contains(word) || self.algorithm().to_lowercase().contains(word)
     }
+}
+
+fn local_host() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+#[cfg(target_os = "linux")]
+fn process_is_gone(pid: u32) -> bool {
+    !Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_is_gone(_pid: u32) -> bool {
+    false
 }
 
 /// Reads every `exp-*` folder under `increment_dir/experiments/`, sorted by name. A missing

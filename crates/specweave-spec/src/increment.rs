@@ -295,6 +295,11 @@ impl Increment {
     /// Writes metadata.json's status into spec.md's frontmatter, changing only that line.
     fn mirror_status(&self) -> Result<()> {
         let path = self.dir.join(SPEC_FILE);
+        if !path.exists() {
+            // metadata.json stays authoritative; validation reports the missing spec.
+            tracing::warn!(path = %path.display(), "spec.md is missing; status not mirrored");
+            return Ok(());
+        }
         let text = read_text(&path)?;
         match set_frontmatter_status(&text, self.metadata.status) {
             Some(edited) if edited != text => write_atomic(&path, edited.as_bytes()),

@@ -610,6 +610,10 @@ fn experiments_complete(evidence: &Evidence) -> RuleResult {
         match e.record.as_ref().map(|r| (r.status, r.notes.is_empty())) {
             None => {}
             Some((RunStatus::Finished, _)) => {}
+            Some((RunStatus::Running, _)) if e.is_orphaned() => own.push(format!(
+                "marked running but its process {} is gone; mark it killed with a note or rerun it",
+                e.record.as_ref().and_then(|r| r.pid).unwrap_or_default()
+            )),
             Some((RunStatus::Running, _)) => {
                 own.push("still running (or its process died without ending the run)".into())
             }

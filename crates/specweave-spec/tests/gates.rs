@@ -534,3 +534,101 @@ fn paused_increments_cannot_be_closed() -> TestResult {
     assert!(!increment.dir().join("COMPLETION-SUMMARY.md").exists());
     Ok(())
 }
+
+#[test]
+fn drifted_mirrors_and_corrupt_files_are_reported() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let increment = Increment::create(root.path(), "predict order amount", None)?;
+    let spec_path = increment.dir().join("spec.md");
+    let spec = std::fs::read_to_string(&spec_path)?;
+    std::fs::write(
+        &spec_path,
+        spec.replace("\nstatus: planning\n", "\nstatus: active\n"),
+    )?;
+    let tests_path = increment.dir().join("tests.md");
+    let tests = std::fs::read_to_string(&tests_path)?;
+    std::fs::write(
+        &tests_path,
+        format!("{tests}\n### TC-099: vibes\n**Criterion**: feels fast\n"),
+    )?;
+    let report = increment.validate()?;
+    let documents = rule(&report, "documents-parse").ok_or("no rule")?;
+    assert_eq!(documents.outcome, Outcome::Fail);
+    assert!(
+        documents
+            .message
+            .contains("TC-099: criterion not understood"),
+        "{}",
+        documents.message
+    );
+    std::fs::write(&tests_path, tests)?;
+    let report = increment.validate()?;
+    let documents = rule(&report, "documents-parse").ok_or("no rule")?;
+    assert_eq!(documents.outcome, Outcome::Warn);
+    assert!(
+        documents
+            .message
+            .contains("spec.md frontmatter says status active but metadata.json says planning"),
+        "{}",
+        documents.message
+    );
+
+    std::fs::write(increment.dir().join("metadata.json"), "{\n  \"id\": 7,\n")?;
+    let err = Increment::open(root.path(), "1")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("metadata.json: invalid JSON") && err.contains("line 2"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn runs_whose_process_died_are_named_as_such() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let increment = Increment::create(root.path(), "build recommendation model", None)?;
+    log_run(
+        increment.dir(),
+        1,
+        "item-knn",
+        ROLE_CANDIDATE,
+        RunStatus::Running,
+        &[("precision@10", 0.2)],
+        &[],
+    )?;
+    let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") else {
+        return Ok(()); // liveness is only known on Linux
+    };
+    let run_path = increment
+        .dir()
+        .join("experiments/exp-001-item-knn/run.json");
+    let mut record: RunRecord = serde_json::from_str(&std::fs::read_to_string(&run_path)?)?;
+    // A child that has exited and been reaped leaves a pid no live process holds.
+    let mut child = std::process::Command::new("true").spawn()?;
+    let dead_pid = child.id();
+    child.wait()?;
+    record.pid = Some(dead_pid);
+    record.host = Some(host.trim().to_string());
+    std::fs::write(&run_path, serde_json::to_string(&record)?)?;
+    let report = increment.validate()?;
+    let complete = rule(&report, "experiments-complete").ok_or("no rule")?;
+    assert!(
+        complete.message.contains(&format!(
+            "marked running but its process {dead_pid} is gone"
+        )),
+        "{}",
+        complete.message
+    );
+    record.pid = Some(std::process::id());
+    std::fs::write(&run_path, serde_json::to_string(&record)?)?;
+    let report = increment.validate()?;
+    let complete = rule(&report, "experiments-complete").ok_or("no rule")?;
+    assert!(
+        complete.message.contains("still running"),
+        "{}",
+        complete.message
+    );
+    Ok(())
+}

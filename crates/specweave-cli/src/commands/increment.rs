@@ -52,7 +52,7 @@ pub enum IncrementCommand {
         #[command(flatten)]
         root: RootArg,
     },
-    /// Show the tasks of an increment.
+    /// Show the tasks of an increment; exits 1 when tasks.md has errors (listed on stderr).
     Tasks {
         /// Increment id (`0042`, `42` or the folder name).
         id: String,
