@@ -218,8 +218,11 @@ fn completion_summary(
                 Some(m) => {
                     let _ = writeln!(
                         out,
-                        "- **Version**: {} (`models/model-v{}/`, {}, stage {:?})",
-                        m.version, m.number, m.framework, m.stage
+                        "- **Version**: {} (`models/model-v{}/`, {}, stage {})",
+                        m.version,
+                        m.number,
+                        m.framework,
+                        stage_name(m.stage)
                     );
                     let _ = writeln!(
                         out,
@@ -234,10 +237,11 @@ fn completion_summary(
                     let _ = writeln!(out, "- **Version**: not saved");
                 }
             }
-            let metrics: Vec<String> = best
-                .metrics
+            // The run's metrics, completed by those measured on the saved model (latency).
+            let mut merged = model.map(|m| m.metrics.clone()).unwrap_or_default();
+            merged.extend(best.metrics.iter().flatten().map(|(k, v)| (k.clone(), *v)));
+            let metrics: Vec<String> = merged
                 .iter()
-                .flatten()
                 .map(|(k, v)| format!("{k} = {}", fmt_value(*v)))
                 .collect();
             let _ = writeln!(
@@ -366,6 +370,16 @@ fn completion_summary(
         }
     );
     out
+}
+
+fn stage_name(stage: specweave_core::records::ModelStage) -> &'static str {
+    use specweave_core::records::ModelStage;
+    match stage {
+        ModelStage::Dev => "dev",
+        ModelStage::Staging => "staging",
+        ModelStage::Production => "production",
+        ModelStage::Archived => "archived",
+    }
 }
 
 fn icon(outcome: Outcome) -> &'static str {

@@ -643,7 +643,7 @@ fn experiments_complete(evidence: &Evidence) -> RuleResult {
             "experiments-complete",
             Outcome::Pass,
             format!(
-                "{} run(s) have params and metrics; {failed_with_note} failed with a note",
+                "{} run(s) checked: finished with params and metrics, or failed with a note ({failed_with_note})",
                 evidence.experiments.len()
             ),
         )
