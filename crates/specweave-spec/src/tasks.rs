@@ -367,18 +367,17 @@ fn parse_heading(line: &str) -> Option<(String, String)> {
     let rest = rest[hashes..].trim_start();
     let (id, title) = match rest.split_once(':') {
         Some((id, title)) => (id.trim(), title.trim()),
-        None => (rest.split_whitespace().next()?, ""),
+        // `### T-003 Train baseline`: the title follows the id without a colon.
+        None => {
+            let id = rest.split_whitespace().next()?;
+            (id, rest[id.len()..].trim())
+        }
     };
     let digits = id.strip_prefix("T-").or_else(|| id.strip_prefix("t-"))?;
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    let title = if title.is_empty() {
-        rest[id.len()..].trim().to_string()
-    } else {
-        title.to_string()
-    };
-    Some((id.to_ascii_uppercase(), title))
+    Some((id.to_ascii_uppercase(), title.to_string()))
 }
 
 /// Finds the `**Name**: value` fields of a line; values are byte ranges within the line,
@@ -633,6 +632,21 @@ mod tests {
                 .contains("has no **Status** field")
         );
         assert_eq!(list.text(), text);
+    }
+
+    #[test]
+    fn headings_with_and_without_colon() {
+        assert_eq!(
+            parse_heading("### T-003 Train baseline"),
+            Some(("T-003".into(), "Train baseline".into()))
+        );
+        assert_eq!(
+            parse_heading("## t-7:"),
+            Some(("T-7".into(), String::new()))
+        );
+        assert_eq!(parse_heading("### Tasks: overview"), None);
+        assert_eq!(parse_heading("##### T-001: too deep"), None);
+        assert_eq!(parse_heading("### T-é: odd"), None);
     }
 
     #[test]
