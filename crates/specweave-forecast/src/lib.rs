@@ -41,6 +41,7 @@ mod diagnostics;
 mod error;
 mod holt_winters;
 mod interval;
+mod lag;
 mod optimize;
 mod persist;
 mod stats;
@@ -53,4 +54,5 @@ pub use error::{ForecastError, Result};
 pub use holt_winters::{
     HoltWinters, HoltWintersBuilder, HoltWintersParams, Seasonality, SmoothingParameters, Trend,
 };
+pub use lag::{LagFeatures, LagForecaster, ModelLoader};
 pub use persist::{LOADABLE_FORECASTERS, load_forecaster};
