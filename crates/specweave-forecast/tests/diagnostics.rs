@@ -386,3 +386,27 @@ fn stl_matches_statsmodels() -> TestResult {
     assert!(stl(&sm::SEASONAL[..20], 12).is_err());
     Ok(())
 }
+
+#[test]
+fn holt_winters_reaches_the_statsmodels_optimum() -> TestResult {
+    use specweave_core::{Forecaster, Series};
+    use specweave_forecast::HoltWinters;
+    let series = Series::new((0..120).collect(), sm::HW_SERIES.iter().copied().collect())?;
+    let mut model = HoltWinters::builder().build()?;
+    model.fit(&series)?;
+    // statsmodels also estimates the start states; our fit must be at least as good
+    let sse = model.sse()?;
+    assert!(
+        sse <= sm::HW_SSE * 1.001,
+        "SSE {sse} vs statsmodels {}",
+        sm::HW_SSE
+    );
+    let forecast = model.forecast(12, 0.95)?;
+    for (h, (ours, theirs)) in forecast.mean.iter().zip(sm::HW_FORECAST.iter()).enumerate() {
+        assert!(
+            (ours - theirs).abs() < 0.01 * theirs.abs(),
+            "step {h}: {ours} vs {theirs}"
+        );
+    }
+    Ok(())
+}

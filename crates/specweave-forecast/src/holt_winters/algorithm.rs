@@ -315,6 +315,75 @@ impl HoltWinters {
         }
     }
 
+    /// The least-squares start states of an additive model for given smoothing parameters,
+    /// with the SSE they reach. One-step errors are affine in the start states, e(x₀) =
+    /// e(0) + J·x₀, where column i of J is the error path of a unit start state i on a zero
+    /// series; seasonal start values are constrained to sum to zero, which keeps J of full
+    /// rank (a level shift and an opposite seasonal shift would otherwise be the same model).
+    fn profiled_start(
+        &self,
+        y: &[f64],
+        smoothing: SmoothingParameters,
+    ) -> Option<(StartStates, f64)> {
+        let m = self.period();
+        let zero = StartStates {
+            level: 0.0,
+            slope: 0.0,
+            seasons: vec![0.0; m],
+        };
+        let base = self.filter(y, smoothing, &zero)?.residuals;
+        let mut units = vec![StartStates {
+            level: 1.0,
+            ..zero.clone()
+        }];
+        if self.has_trend() {
+            units.push(StartStates {
+                slope: 1.0,
+                ..zero.clone()
+            });
+        }
+        if self.is_seasonal() {
+            for j in 0..m - 1 {
+                let mut seasons = vec![0.0; m];
+                seasons[j] = 1.0;
+                seasons[m - 1] = -1.0;
+                units.push(StartStates {
+                    seasons,
+                    ..zero.clone()
+                });
+            }
+        }
+        let silent = vec![0.0; y.len()];
+        let columns = units
+            .iter()
+            .map(|unit| self.filter(&silent, smoothing, unit).map(|f| f.residuals))
+            .collect::<Option<Vec<Vec<f64>>>>()?;
+        let rows: Vec<Vec<f64>> = (0..y.len())
+            .map(|t| columns.iter().map(|column| column[t]).collect())
+            .collect();
+        let target: Vec<f64> = base.iter().map(|e| -e).collect();
+        let fit = stats::least_squares(&rows, &target, "holt_winters start states").ok()?;
+        let x = fit.coefficients;
+        let mut next = x.iter().copied();
+        let level = next.next()?;
+        let slope = if self.has_trend() { next.next()? } else { 0.0 };
+        let seasons = if self.is_seasonal() {
+            let mut free: Vec<f64> = next.collect();
+            free.push(-free.iter().sum::<f64>());
+            free
+        } else {
+            vec![0.0; m]
+        };
+        Some((
+            StartStates {
+                level,
+                slope,
+                seasons,
+            },
+            fit.sse,
+        ))
+    }
+
     fn fit_values(&mut self, y: &[f64]) -> Result<()> {
         self.params.validate()?;
         let needed = self.params.min_observations();
@@ -341,8 +410,12 @@ impl HoltWinters {
         let (has_trend, damped, seasonal) =
             (self.has_trend(), self.is_damped(), self.is_seasonal());
         let m = self.period() as f64;
-        // unconstrained coordinates: α, [β*], [γ], [φ], ℓ₀ offset, [b₀ offset]
-        let decode = |u: &[f64]| -> (SmoothingParameters, StartStates) {
+        // Additive models are linear in their start states, so those are profiled out by least
+        // squares for each smoothing vector; multiplicative ones search start-level and slope
+        // offsets beside the smoothing parameters.
+        let profiled = self.params.seasonality != Seasonality::Multiplicative;
+        // unconstrained coordinates: α, [β*], [γ], [φ], then ℓ₀ and [b₀] offsets when not profiled
+        let decode = |u: &[f64], start: &StartStates| -> (SmoothingParameters, StartStates) {
             let mut i = 0;
             let mut next = || {
                 let v = u[i];
@@ -361,11 +434,16 @@ impl HoltWinters {
             } else {
                 1.0
             };
-            let level = start.level + scale * next();
-            let slope = if has_trend {
-                start.slope + scale / m * next()
+            let (level, slope) = if profiled {
+                (start.level, start.slope)
             } else {
-                0.0
+                let level = start.level + scale * next();
+                let slope = if has_trend {
+                    start.slope + scale / m * next()
+                } else {
+                    0.0
+                };
+                (level, slope)
             };
             (
                 SmoothingParameters {
@@ -381,27 +459,89 @@ impl HoltWinters {
                 },
             )
         };
-        let mut initial = vec![logit(0.3)];
+        // A coarse grid picks the basin (the optimum is often at a boundary, e.g. α ≈ 0 for a
+        // deterministic season), as statsmodels' brute-force start does.
+        let mut grid: Vec<Vec<f64>> = vec![Vec::new()];
+        let mut extend = |values: &[f64]| {
+            grid = grid
+                .iter()
+                .flat_map(|prefix| {
+                    values.iter().map(move |v| {
+                        let mut point = prefix.clone();
+                        point.push(logit(*v));
+                        point
+                    })
+                })
+                .collect();
+        };
+        extend(&[0.001, 0.1, 0.3, 0.6, 0.9]);
         if has_trend {
-            initial.push(logit(0.1));
+            extend(&[0.001, 0.1, 0.4]);
         }
         if seasonal {
-            initial.push(logit(0.1 / 0.7));
+            extend(&[0.001, 0.1, 0.4]);
         }
         if damped {
-            initial.push(logit(0.5));
+            extend(&[0.2, 0.8]);
         }
-        initial.push(0.0);
-        if has_trend {
-            initial.push(0.0);
+        if !profiled {
+            // start-level and slope offsets begin at the heuristic start
+            let offsets = 1 + usize::from(has_trend);
+            for point in &mut grid {
+                point.extend(std::iter::repeat_n(0.0, offsets));
+            }
         }
-        let loss = |u: &[f64]| {
-            let (smoothing, start) = decode(u);
-            self.filter(y, smoothing, &start)
-                .map_or(f64::INFINITY, |f| f.sse)
+        let grid_loss = |u: &[f64]| {
+            let (smoothing, grid_start) = decode(u, &start);
+            let sse = if profiled {
+                self.profiled_start(y, smoothing).map(|(_, sse)| sse)
+            } else {
+                self.filter(y, smoothing, &grid_start).map(|f| f.sse)
+            };
+            sse.unwrap_or(f64::INFINITY)
         };
-        let best = nelder_mead(&loss, &initial, 0.5, 4_000);
-        let (smoothing, start) = decode(&best.point);
+        let initial = grid
+            .into_iter()
+            .map(|point| (grid_loss(&point), point))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, point)| point)
+            .unwrap_or_default();
+        // Block coordinate descent: smoothing parameters by Nelder–Mead with the start states
+        // fixed, then (additive models) the least-squares start states for those parameters;
+        // each block can only lower the SSE.
+        let mut start = start;
+        let mut best_sse = f64::INFINITY;
+        if profiled
+            && let Some((grid_start, sse)) = self.profiled_start(y, decode(&initial, &start).0)
+        {
+            start = grid_start;
+            best_sse = sse;
+        }
+        let mut point = initial;
+        for _ in 0..if profiled { 4 } else { 1 } {
+            let loss = |u: &[f64]| {
+                let (smoothing, offset_start) = decode(u, &start);
+                self.filter(y, smoothing, &offset_start)
+                    .map_or(f64::INFINITY, |f| f.sse)
+            };
+            let best = nelder_mead(&loss, &point, 0.5, 4_000);
+            point = best.point;
+            let (smoothing, _) = decode(&point, &start);
+            let improved = profiled
+                .then(|| self.profiled_start(y, smoothing))
+                .flatten()
+                .filter(|(_, sse)| *sse < best.value);
+            // stop once a round of Nelder–Mead no longer improves on the last profiled start
+            let converged = best_sse - best.value <= 1e-9 * best.value.abs();
+            match improved {
+                Some((profiled_start, sse)) if !converged => {
+                    start = profiled_start;
+                    best_sse = sse;
+                }
+                _ => break,
+            }
+        }
+        let (smoothing, start) = decode(&point, &start);
         let filtered =
             self.filter(y, smoothing, &start)
                 .ok_or_else(|| ForecastError::Numerical {
