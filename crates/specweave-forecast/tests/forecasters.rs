@@ -270,3 +270,61 @@ fn bad_input_gets_clear_errors() -> TestResult {
     assert!(err.to_string().contains("strictly positive"), "{err}");
     Ok(())
 }
+
+#[test]
+fn holt_winters_residuals_pass_ljung_box_and_naive_residuals_do_not() -> TestResult {
+    use specweave_forecast::ljung_box;
+    let series = additive_seasonal(144, 12, 200.0, 0.8, 25.0, 4.0, 17);
+    let mut hw = HoltWinters::builder().build()?;
+    hw.fit(&series)?;
+    // a well-specified model leaves white-noise residuals (2 smoothing parameters + states)
+    let residuals = &hw.residuals()?[12..];
+    let test = ljung_box(residuals, 24, 0)?;
+    assert!(test.p_value > 0.01, "HW residuals: {test:?}");
+    // differences of a seasonal series keep the season: strongly autocorrelated
+    let values = series.values().to_vec();
+    let differences: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    let naive = ljung_box(&differences, 24, 0)?;
+    assert!(naive.p_value < 1e-6, "naive residuals: {naive:?}");
+    Ok(())
+}
+
+#[test]
+fn rolling_origin_folds_respect_time_order() -> TestResult {
+    use specweave_core::{Dataset, Splitter, Target};
+    let plan = RollingOrigin::builder()
+        .window(Window::Sliding { size: 4 })
+        .horizon(2)
+        .step(3)
+        .build()?;
+    assert_eq!(plan.origins(11)?, vec![(0, 4), (3, 7)]);
+    assert!(plan.origins(5).is_err());
+    // rows given out of time order are sorted by timestamp before folding
+    let timestamps = vec![50, 10, 40, 20, 30, 60, 80, 70, 100, 90, 110];
+    let data = Dataset::builder(ndarray::Array2::zeros((11, 1)))
+        .target(Target::Continuous(ndarray::Array1::zeros(11)))
+        .timestamps(timestamps.clone())
+        .build()?;
+    assert!(plan.is_time_ordered());
+    for fold in plan.split(&data)? {
+        let last_train = fold
+            .train
+            .iter()
+            .map(|&r| timestamps[r])
+            .max()
+            .ok_or("train")?;
+        let first_valid = fold
+            .validation
+            .iter()
+            .map(|&r| timestamps[r])
+            .min()
+            .ok_or("valid")?;
+        assert!(last_train < first_valid);
+        assert_eq!((fold.train.len(), fold.validation.len()), (4, 2));
+    }
+    let without_time = Dataset::builder(ndarray::Array2::zeros((11, 1))).build()?;
+    assert!(plan.split(&without_time).is_err());
+    assert!(RollingOrigin::builder().step(0).build().is_err());
+    assert!(RollingOrigin::builder().horizon(0).build().is_err());
+    Ok(())
+}
