@@ -410,3 +410,29 @@ fn holt_winters_reaches_the_statsmodels_optimum() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn diagnose_reports_the_joint_verdict() -> TestResult {
+    use specweave_forecast::{Stationarity, diagnose};
+    let walk = diagnose(&sm::WALK, None)?;
+    assert_eq!(walk.stationarity, Stationarity::UnitRoot);
+    assert_eq!(walk.adf.statistic, adf(&sm::WALK)?.statistic);
+    assert!(walk.seasonal_strength.is_none());
+    let seasonal = diagnose(&sm::SEASONAL, Some(12))?;
+    assert!(seasonal.seasonal_strength.ok_or("strength")? > 0.8);
+    assert_eq!(seasonal.ljung_box.lags, 19); // min(2·12, 96/5)
+    let markdown = seasonal.to_markdown();
+    assert!(markdown.contains("| KPSS |") && markdown.contains("STL (period 12)"));
+    assert!(diagnose(&sm::WALK[..10], None).is_err());
+    Ok(())
+}
+
+#[test]
+fn adf_skips_collinear_lags_of_exactly_periodic_data() -> TestResult {
+    let periodic: Vec<f64> = (0..120)
+        .map(|t| ((t * 7) % 5) as f64 + (t % 12) as f64)
+        .collect();
+    let result = adf(&periodic)?;
+    assert!(result.statistic.is_finite() && result.p_value.is_finite());
+    Ok(())
+}

@@ -328,3 +328,29 @@ fn rolling_origin_folds_respect_time_order() -> TestResult {
     assert!(RollingOrigin::builder().horizon(0).build().is_err());
     Ok(())
 }
+
+#[test]
+fn auto_ets_prefers_a_trend_without_season_for_a_drifting_walk() -> TestResult {
+    let steps = support::white_noise(150, 77);
+    let mut level = 100.0;
+    let values: Vec<f64> = steps
+        .iter()
+        .map(|e| {
+            level += 0.5 + e;
+            level
+        })
+        .collect();
+    let series = Series::new(support::timestamps(150), values.into_iter().collect())?;
+    let mut auto = AutoEts::new(None)?;
+    auto.fit(&series)?;
+    let selected = auto.selected().ok_or("selected")?;
+    assert_eq!(selected.hyperparams().seasonality, Seasonality::None);
+    assert_eq!(auto.candidates().len(), 3);
+    // a random walk has α close to 1
+    assert!(
+        selected.smoothing()?.alpha > 0.8,
+        "{:?}",
+        selected.smoothing()?
+    );
+    Ok(())
+}

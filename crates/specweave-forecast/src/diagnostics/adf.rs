@@ -201,7 +201,10 @@ impl Adf {
         let (used_lag, ic_best) = if select {
             let mut best: Option<(f64, usize)> = None;
             for lag in 0..=max_lag {
-                let fit = self.regress(values, &diff, max_lag, lag)?;
+                // a lag whose regressors are collinear (exactly periodic data) cannot be chosen
+                let Ok(fit) = self.regress(values, &diff, max_lag, lag) else {
+                    continue;
+                };
                 let aic = fit.aic();
                 if best.is_none_or(|(b, _)| aic < b) {
                     best = Some((aic, lag));

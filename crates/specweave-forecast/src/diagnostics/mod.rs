@@ -6,11 +6,13 @@ mod acf;
 mod adf;
 mod kpss;
 mod stl;
+mod summary;
 
 pub use acf::{LjungBox, acf, ljung_box};
 pub use adf::{Adf, AdfRegression, AdfResult, CriticalValues, LagSelection, adf};
 pub use kpss::{Kpss, KpssLags, KpssRegression, KpssResult, kpss};
 pub use stl::{Stl, StlDecomposition, stl};
+pub use summary::{SeriesDiagnostics, Stationarity, diagnose};
 
 use crate::{ForecastError, Result};
 
