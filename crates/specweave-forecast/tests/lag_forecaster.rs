@@ -236,3 +236,25 @@ fn lag_forecaster_rejects_bad_configuration() -> TestResult {
     assert!(lagged.forecast(3, 0.9).is_err());
     Ok(())
 }
+
+#[test]
+fn backtest_calibrated_intervals_cover_most_outcomes() -> TestResult {
+    let series = additive_seasonal(180, 12, 150.0, 0.5, 20.0, 3.0, 12);
+    let mut lagged =
+        LagForecaster::new(Arc::new(Ridge { lambda: 1.0 }), features()?)?.calibration(8, 6)?;
+    let plan = RollingOrigin::builder()
+        .window(Window::Expanding { initial: 120 })
+        .horizon(6)
+        .step(3)
+        .level(0.9)
+        .build()?;
+    let report = plan.run(&mut lagged, &series)?;
+    let coverage = report.coverage();
+    // neither too narrow nor uselessly wide (0.90 with this seed)
+    assert!(
+        (0.75..=0.98).contains(&coverage),
+        "90% intervals covered {coverage}"
+    );
+    assert_eq!(report.errors_by_step().len(), 6);
+    Ok(())
+}
