@@ -354,3 +354,53 @@ fn auto_ets_prefers_a_trend_without_season_for_a_drifting_walk() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn edge_case_series_fit_without_panicking() -> TestResult {
+    let constant = Series::new(support::timestamps(48), ndarray::Array1::from_elem(48, 7.0))?;
+    let scaled = Series::new(
+        support::timestamps(48),
+        additive_seasonal(48, 12, 1e12, 1e9, 1e10, 1e8, 3)
+            .values()
+            .clone(),
+    )?;
+    for series in [&constant, &scaled] {
+        let mut models: Vec<Box<dyn Forecaster>> = vec![
+            Box::new(Naive::new()),
+            Box::new(SeasonalNaive::new(12)?),
+            Box::new(Drift::new()),
+            Box::new(MovingAverage::new(12)?),
+            Box::new(HoltWinters::builder().build()?),
+            Box::new(
+                HoltWinters::builder()
+                    .trend(Trend::AdditiveDamped)
+                    .build()?,
+            ),
+            Box::new(
+                HoltWinters::builder()
+                    .seasonality(Seasonality::Multiplicative, 12)
+                    .build()?,
+            ),
+            Box::new(AutoEts::new(Some(12))?),
+        ];
+        for model in &mut models {
+            model.fit(series)?;
+            let f = model.forecast(6, 0.95)?;
+            assert!(
+                f.mean
+                    .iter()
+                    .chain(&f.lower)
+                    .chain(&f.upper)
+                    .all(|v| v.is_finite()),
+                "{}: {f:?}",
+                model.name()
+            );
+        }
+    }
+    // exactly the minimum length of a seasonal model
+    let minimal = additive_seasonal(24, 12, 10.0, 0.1, 2.0, 0.3, 4);
+    let mut hw = HoltWinters::builder().build()?;
+    hw.fit(&minimal)?;
+    assert!(hw.forecast(3, 0.9)?.mean.iter().all(|v| v.is_finite()));
+    Ok(())
+}
