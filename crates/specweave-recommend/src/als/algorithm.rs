@@ -127,6 +127,12 @@ impl Side<'_> {
     }
 }
 
+/// CG steps that solve a `dim`-dimensional system exactly: `dim` in exact arithmetic, a few
+/// more absorb rounding.
+fn exact_steps(dim: usize) -> usize {
+    2 * dim + 10
+}
+
 /// `YᵀY + λI` of a row-major `n × dim` factor matrix, accumulated in parallel.
 fn regularised_gram(factors: &[f32], dim: usize, regularization: f32) -> Vec<f32> {
     let mut gram = factors
@@ -232,6 +238,19 @@ impl Als {
         Ok(&state.item_factors[item as usize * f..(item as usize + 1) * f])
     }
 
+    /// The exact least-squares factors of a user against the fitted item factors (what one
+    /// more user half-sweep with a converged solver would give); the ALS explanation
+    /// decomposes the score of these factors.
+    pub fn recalculate_user_factors(&self, user: u32) -> specweave_core::Result<Vec<f32>> {
+        let state = self.state()?;
+        topk::check_user(user, state.user_items.n_rows())?;
+        let side = self.side(&state.item_factors);
+        let (cols, vals) = state.user_items.row(user as usize);
+        let mut x = vec![0f32; side.dim];
+        side.cg_update(cols, vals, &mut x, exact_steps(side.dim));
+        Ok(x)
+    }
+
     fn state(&self) -> Result<&AlsState> {
         self.fitted
             .as_ref()
@@ -335,8 +354,9 @@ impl ExplainRecommendation for Als {
     /// Decomposes the score exactly as `implicit`'s `explain` does: with
     /// `W = (YᵀC_uY + λI)⁻¹`, the least-squares user factors are `x_u = W Σ_h c_uh y_h`, so
     /// `x_u · y_i = Σ_h c_uh (y_hᵀ W y_i)`. `similarity` is `y_hᵀ W y_i` and `contribution`
-    /// is `c_uh` times it. The contributions sum to the score of the exactly solved user
-    /// factors, which the fitted (CG-approximated) score is close to.
+    /// is `c_uh` times it. The contributions sum to the score of
+    /// [`Als::recalculate_user_factors`]; `score` is the fitted model's score, which differs
+    /// by the last item half-sweep and the truncated CG solves.
     fn explain(
         &self,
         user: u32,
@@ -348,10 +368,9 @@ impl ExplainRecommendation for Als {
         let score = f64::from(dot(self.user_factors(user)?, &y_item));
         let (cols, vals) = state.user_items.row(user as usize);
         let side = self.side(&state.item_factors);
-        // Solve A z = y_i from zero; CG is exact after `factors` steps in exact arithmetic, a
-        // few more absorb rounding.
+        // Solve A z = y_i from zero.
         let mut weighted = vec![0f32; side.dim];
-        side.cg_steps(cols, vals, &mut weighted, y_item, 2 * side.dim + 10);
+        side.cg_steps(cols, vals, &mut weighted, y_item, exact_steps(side.dim));
         let alpha = self.params.get_alpha();
         let all = cols
             .iter()
