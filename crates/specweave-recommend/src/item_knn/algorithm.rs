@@ -127,6 +127,13 @@ impl ItemKnn {
     }
 }
 
+/// Per-task buffers of the similarity computation, reused across items.
+struct NeighbourScratch {
+    overlap: Vec<f32>,
+    touched: Vec<u32>,
+    scored: Vec<(u32, f32)>,
+}
+
 /// Similarity rows of every item, computed in parallel with one dense accumulator per task.
 fn fit_neighbours(user_items: &CsrMatrix, params: &ItemKnnParams) -> CsrMatrix {
     let item_users = user_items.transpose();
@@ -147,15 +154,19 @@ fn fit_neighbours(user_items: &CsrMatrix, params: &ItemKnnParams) -> CsrMatrix {
     let rows: Vec<(Vec<u32>, Vec<f32>)> = (0..n_items)
         .into_par_iter()
         .map_init(
-            || (vec![0f32; n_items], Vec::<u32>::new()),
-            |(acc, touched), i| {
+            || NeighbourScratch {
+                overlap: vec![0f32; n_items],
+                touched: Vec::new(),
+                scored: Vec::new(),
+            },
+            |scratch, i| {
                 let (users, weights) = item_users.row(i);
                 for (&u, &w_ui) in users.iter().zip(weights) {
                     let (items, w_u) = user_items.row(u as usize);
                     for (&j, &w_uj) in items.iter().zip(w_u) {
-                        let slot = &mut acc[j as usize];
+                        let slot = &mut scratch.overlap[j as usize];
                         if *slot == 0.0 {
-                            touched.push(j);
+                            scratch.touched.push(j);
                         }
                         *slot += match similarity {
                             Similarity::Cosine => w_ui * w_uj,
@@ -163,10 +174,9 @@ fn fit_neighbours(user_items: &CsrMatrix, params: &ItemKnnParams) -> CsrMatrix {
                         };
                     }
                 }
-                let mut scored: Vec<(u32, f64)> = Vec::with_capacity(touched.len());
-                for &j in touched.iter() {
-                    let overlap = acc[j as usize];
-                    acc[j as usize] = 0.0;
+                scratch.scored.clear();
+                for &j in scratch.touched.iter() {
+                    let overlap = std::mem::take(&mut scratch.overlap[j as usize]);
                     if j as usize == i || overlap <= 0.0 {
                         continue;
                     }
@@ -175,13 +185,20 @@ fn fit_neighbours(user_items: &CsrMatrix, params: &ItemKnnParams) -> CsrMatrix {
                         Similarity::Jaccard => sizes[i] + sizes[j as usize] - overlap + shrinkage,
                     };
                     if denominator > 0.0 {
-                        scored.push((j, f64::from(overlap / denominator)));
+                        scratch.scored.push((j, overlap / denominator));
                     }
                 }
-                touched.clear();
-                let mut kept = topk::top_k_of(scored.into_iter(), keep);
-                kept.sort_unstable_by_key(|&(j, _)| j);
-                kept.into_iter().map(|(j, s)| (j, s as f32)).unzip()
+                scratch.touched.clear();
+                let scored = &mut scratch.scored;
+                // Best `keep` by similarity (ties by smaller id), then column order for CSR.
+                let order =
+                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+                if scored.len() > keep {
+                    scored.select_nth_unstable_by(keep - 1, order);
+                    scored.truncate(keep);
+                }
+                scored.sort_unstable_by_key(|&(j, _)| j);
+                scored.iter().copied().unzip()
             },
         )
         .collect();
