@@ -130,6 +130,14 @@ impl CsrMatrix {
         }
     }
 
+    /// The same sparsity pattern with every value set to one.
+    pub(crate) fn with_unit_values(&self) -> CsrMatrix {
+        CsrMatrix {
+            values: vec![1.0; self.values.len()],
+            ..self.clone()
+        }
+    }
+
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.n_rows
