@@ -10,8 +10,9 @@ use std::cmp::Ordering;
 
 /// The `k` best `(item, score)` pairs from a dense score vector, best first.
 ///
-/// Items listed in `exclude` (any order) and non-finite scores are skipped. Runs in
-/// `O(n + k log k)` with `select_nth_unstable_by` instead of a full sort.
+/// Items listed in `exclude` (any order) and non-finite scores are skipped. Never sorts all
+/// `n` scores: small `k` keeps a sorted buffer of the best so far (most scores are rejected
+/// by one comparison), large `k` uses `select_nth_unstable_by` and sorts only the `k` kept.
 ///
 /// ```
 /// use specweave_recommend::top_k;
@@ -34,10 +35,26 @@ pub fn top_k(scores: &[f64], k: usize, exclude: &[u32]) -> Vec<(u32, f64)> {
     top_k_of(candidates, k)
 }
 
+/// Up to this many results, selection keeps a sorted buffer that rejects most candidates
+/// with a single comparison; above it, a linear-time partial sort of all candidates wins.
+const INSERTION_LIMIT: usize = 64;
+
 /// The `k` best of arbitrary `(item, score)` pairs, best first, ties by smaller item id.
 pub(crate) fn top_k_of(pairs: impl Iterator<Item = (u32, f64)>, k: usize) -> Vec<(u32, f64)> {
     if k == 0 {
         return Vec::new();
+    }
+    if k <= INSERTION_LIMIT {
+        let mut best: Vec<(u32, f64)> = Vec::with_capacity(k + 1);
+        for pair in pairs {
+            if best.len() == k && rank_order(&pair, &best[k - 1]) != Ordering::Less {
+                continue;
+            }
+            let at = best.partition_point(|kept| rank_order(kept, &pair) == Ordering::Less);
+            best.insert(at, pair);
+            best.truncate(k);
+        }
+        return best;
     }
     let mut all: Vec<(u32, f64)> = pairs.collect();
     if all.len() > k {
