@@ -3,8 +3,11 @@
 mod support;
 
 use specweave_core::Recommender;
-use specweave_recommend::{Als, AlsParams, ExplainRecommendation, ItemKnn, ItemKnnParams};
-use support::Synthetic;
+use specweave_recommend::{
+    Als, AlsParams, ExplainRecommendation, ItemKnn, ItemKnnParams, MultiStage, MultiStageParams,
+};
+use std::sync::Arc;
+use support::{Synthetic, TestLogistic};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -92,6 +95,33 @@ fn als_contributions_decompose_the_least_squares_score() -> TestResult {
                     .iter()
                     .all(|c| c.interaction_weight == 1.0)
             );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn multi_stage_explains_its_top_three_with_knn_evidence() -> TestResult {
+    let log = data().generate();
+    let params = MultiStageParams::default()
+        .candidates_per_source(20)
+        .als(AlsParams::default().factors(8).iterations(4));
+    let mut model = MultiStage::new(params, Arc::new(TestLogistic::default()))?;
+    model.fit(&log)?;
+    for user in [5, 120] {
+        let top = model.recommend(user, 3, true)?;
+        let explanations = model.explain_top(user, 3, 3)?;
+        assert_eq!(explanations.len(), 3);
+        let (_, features) = model.candidate_features(user, true)?;
+        assert_eq!(
+            features.ncols(),
+            specweave_recommend::CANDIDATE_FEATURES.len()
+        );
+        for (explanation, (item, score)) in explanations.iter().zip(&top) {
+            assert_eq!(explanation.item, *item);
+            assert!((explanation.score - score).abs() < 1e-12);
+            assert!(explanation.contributions.len() <= 3);
+            assert!(explanation.contributions.iter().all(|c| c.similarity > 0.0));
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use super::MultiStageParams;
 use super::features::{CANDIDATE_FEATURES, Stages};
+use crate::explain::{ExplainRecommendation, ItemExplanation};
 use crate::{Error, Result, persist, protocol, topk};
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
@@ -334,5 +335,25 @@ impl Recommender for MultiStage {
             training_positives: state.training_positives,
         };
         persist::encode(Self::NAME, Recommender::params(self), &saved)
+    }
+}
+
+impl ExplainRecommendation for MultiStage {
+    /// The ranking model's score does not decompose over history items, so the contributions
+    /// are those of the item-kNN stage: the history items whose neighbour similarity to
+    /// `item` fed its `knn_score` feature. `score` is the ranking model's score.
+    fn explain(
+        &self,
+        user: u32,
+        item: u32,
+        top_n: usize,
+    ) -> specweave_core::Result<ItemExplanation> {
+        let mut explanation = self.state()?.stages.knn().explain(user, item, top_n)?;
+        explanation.score = self
+            .score(user, &[item])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidInput(format!("no score for item {item}")))?;
+        Ok(explanation)
     }
 }

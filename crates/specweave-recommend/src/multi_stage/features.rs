@@ -122,6 +122,11 @@ impl Stages {
         })
     }
 
+    /// The item-kNN stage.
+    pub(crate) fn knn(&self) -> &ItemKnn {
+        &self.knn
+    }
+
     /// Number of users and items the stages were fitted on.
     pub(crate) fn shape(&self) -> (usize, usize) {
         (self.user_last.len(), self.item_last.len())
