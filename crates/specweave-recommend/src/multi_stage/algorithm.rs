@@ -33,7 +33,11 @@ use std::sync::Arc;
 /// #     fn fit(&self, _: &Dataset) -> Result<Box<dyn Model>> { Ok(Box::new(FirstFeatureModel)) }
 /// # }
 /// # impl Model for FirstFeatureModel {
-/// #     fn info(&self) -> ModelInfo { unimplemented!() }
+/// #     fn info(&self) -> ModelInfo {
+/// #         ModelInfo { algorithm: "first_feature".into(), problem: ProblemKind::Regression,
+/// #             params: serde_json::Value::Null, feature_names: vec![], class_names: vec![],
+/// #             framework: "doc".into() }
+/// #     }
 /// #     fn predict(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<Predictions> {
 /// #         Ok(Predictions::Values(x.column(0).to_owned()))
 /// #     }
