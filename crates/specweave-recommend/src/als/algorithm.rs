@@ -8,7 +8,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use specweave_core::{Interactions, Recommender};
+use specweave_core::{Interactions, MetricSink, Recommender};
 
 /// Squared residual norm below which a CG solve counts as converged.
 const CG_TOLERANCE: f32 = 1e-20;
@@ -21,7 +21,7 @@ const CG_TOLERANCE: f32 = 1e-20;
 /// The score of item `i` for user `u` is `x_u · y_i`.
 ///
 /// ```
-/// use specweave_core::{Interactions, Recommender};
+/// use specweave_core::{Interactions, MetricSink, Recommender};
 /// use specweave_recommend::{Als, AlsParams};
 ///
 /// let log = Interactions::from_indices(
@@ -204,6 +204,119 @@ impl Als {
         Ok(())
     }
 
+    /// Fits like [`Recommender::fit`] and logs the training loss after every sweep to
+    /// `metrics` as `als_training_loss` (step = sweep, from 1).
+    ///
+    /// The loss is the full implicit objective divided by the total confidence
+    /// (`Σ_obs (1 + α r) + unobserved pairs`, as `implicit` reports it):
+    /// `Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ (Σ‖x_u‖² + Σ‖y_i‖²)`. Computing it costs about
+    /// one more sweep, so plain [`Recommender::fit`] skips it.
+    ///
+    /// ```
+    /// use specweave_core::{Interactions, MetricSink};
+    /// use specweave_recommend::{Als, AlsParams};
+    /// use std::sync::Mutex;
+    ///
+    /// struct Losses(Mutex<Vec<f64>>);
+    /// impl MetricSink for Losses {
+    ///     fn log_metric(&self, _key: &str, value: f64, _step: u64) {
+    ///         self.0.lock().expect("not poisoned").push(value);
+    ///     }
+    /// }
+    /// let log = Interactions::from_indices(
+    ///     vec![0, 0, 1, 2], vec![0, 1, 1, 2], vec![1.0; 4], vec![0; 4],
+    ///     vec!["a".into(), "b".into(), "c".into()], vec!["x".into(), "y".into(), "z".into()],
+    /// )?;
+    /// let losses = Losses(Mutex::new(Vec::new()));
+    /// let mut als = Als::new(AlsParams::default().factors(4).iterations(5))?;
+    /// als.fit_with_metrics(&log, &losses)?;
+    /// let losses = losses.0.into_inner().expect("not poisoned");
+    /// assert_eq!(losses.len(), 5);
+    /// assert!(losses[4] < losses[0]);
+    /// # Ok::<(), specweave_core::Error>(())
+    /// ```
+    pub fn fit_with_metrics(
+        &mut self,
+        interactions: &Interactions,
+        metrics: &dyn MetricSink,
+    ) -> specweave_core::Result<()> {
+        self.fit_logging(interactions, Some(metrics))
+    }
+
+    fn fit_logging(
+        &mut self,
+        interactions: &Interactions,
+        metrics: Option<&dyn MetricSink>,
+    ) -> specweave_core::Result<()> {
+        let user_items = history::user_item_matrix(interactions, Self::NAME)?;
+        let item_users = user_items.transpose();
+        let f = self.params.get_factors();
+        let mut rng = ChaCha8Rng::seed_from_u64(self.params.get_seed());
+        // Small positive values, as in implicit, so the first sweep starts near zero.
+        let mut init =
+            |n: usize| -> Vec<f32> { (0..n * f).map(|_| rng.random::<f32>() * 0.01).collect() };
+        let mut user_factors = init(user_items.n_rows());
+        let mut item_factors = init(user_items.n_cols());
+        for sweep in 1..=self.params.get_iterations() {
+            self.half_sweep(&user_items, &mut user_factors, &item_factors);
+            self.half_sweep(&item_users, &mut item_factors, &user_factors);
+            if let Some(metrics) = metrics {
+                let loss = self.training_loss(&user_items, &user_factors, &item_factors);
+                metrics.log_metric("als_training_loss", loss, sweep as u64);
+                tracing::debug!(sweep, loss, "ALS sweep done");
+            }
+        }
+        if let Some(bad) = user_factors
+            .iter()
+            .chain(&item_factors)
+            .find(|v| !v.is_finite())
+        {
+            return Err(specweave_core::Error::model(
+                Self::NAME,
+                format!("factors diverged to {bad}; lower alpha or raise regularization"),
+            ));
+        }
+        self.fitted = Some(AlsState {
+            user_items,
+            user_factors,
+            item_factors,
+        });
+        Ok(())
+    }
+
+    /// The normalised implicit objective (see [`Als::fit_with_metrics`]). Unobserved pairs
+    /// are summed in closed form as `x_u ᵀ (YᵀY) x_u` and corrected at the observed ones.
+    fn training_loss(&self, user_items: &CsrMatrix, users: &[f32], items: &[f32]) -> f64 {
+        let f = self.params.get_factors();
+        let lambda = self.params.get_regularization();
+        let alpha = self.params.get_alpha();
+        // Gram matrix without regularisation.
+        let gram = regularised_gram(items, f, 0.0);
+        let (error, confidence) = users
+            .par_chunks(f)
+            .enumerate()
+            .map(|(u, x)| {
+                let mut gx = vec![0f32; f];
+                matvec(&gram, x, &mut gx);
+                let mut error = f64::from(dot(x, &gx));
+                let mut confidence = 0.0;
+                let (cols, vals) = user_items.row(u);
+                for (&i, &r) in cols.iter().zip(vals) {
+                    let start = i as usize * f;
+                    let p = f64::from(dot(x, &items[start..start + f]));
+                    let c = 1.0 + alpha * f64::from(r);
+                    error += c * (1.0 - p) * (1.0 - p) - p * p;
+                    confidence += c;
+                }
+                (error, confidence)
+            })
+            .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let norms: f64 = users.iter().chain(items).map(|&v| f64::from(v * v)).sum();
+        let pairs = user_items.n_rows() as f64 * user_items.n_cols() as f64;
+        let total_confidence = confidence + pairs - user_items.nnz() as f64;
+        (error + lambda * norms) / total_confidence.max(1.0)
+    }
+
     /// Dense scores `x_u · y_i` of every item for a user.
     pub(crate) fn user_scores(&self, user: u32) -> Result<Vec<f64>> {
         let state = self.state()?;
@@ -289,36 +402,7 @@ impl Recommender for Als {
     }
 
     fn fit(&mut self, interactions: &Interactions) -> specweave_core::Result<()> {
-        let user_items = history::user_item_matrix(interactions, Self::NAME)?;
-        let item_users = user_items.transpose();
-        let f = self.params.get_factors();
-        let mut rng = ChaCha8Rng::seed_from_u64(self.params.get_seed());
-        // Small positive values, as in implicit, so the first sweep starts near zero.
-        let mut init =
-            |n: usize| -> Vec<f32> { (0..n * f).map(|_| rng.random::<f32>() * 0.01).collect() };
-        let mut user_factors = init(user_items.n_rows());
-        let mut item_factors = init(user_items.n_cols());
-        for iteration in 0..self.params.get_iterations() {
-            self.half_sweep(&user_items, &mut user_factors, &item_factors);
-            self.half_sweep(&item_users, &mut item_factors, &user_factors);
-            tracing::trace!(iteration, "ALS sweep done");
-        }
-        if let Some(bad) = user_factors
-            .iter()
-            .chain(&item_factors)
-            .find(|v| !v.is_finite())
-        {
-            return Err(specweave_core::Error::model(
-                Self::NAME,
-                format!("factors diverged to {bad}; lower alpha or raise regularization"),
-            ));
-        }
-        self.fitted = Some(AlsState {
-            user_items,
-            user_factors,
-            item_factors,
-        });
-        Ok(())
+        self.fit_logging(interactions, None)
     }
 
     fn recommend(
