@@ -41,7 +41,9 @@ use std::sync::Arc;
 /// #     fn predict(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<Predictions> {
 /// #         Ok(Predictions::Values(x.column(0).to_owned()))
 /// #     }
-/// #     fn to_bytes(&self) -> Result<Vec<u8>> { Ok(Vec::new()) }
+/// #     fn to_bytes(&self) -> Result<Vec<u8>> {
+/// #         Ok(specweave_core::ModelFile::from_json(self.info(), &())?.encode())
+/// #     }
 /// # }
 /// use specweave_core::{Interactions, Recommender};
 /// use specweave_recommend::{AlsParams, MultiStage, MultiStageParams};
