@@ -1,2 +1,38 @@
-//! specweave-explain: see this crate's Cargo description; the implementation lands with its issue.
+//! # specweave-explain
+//!
+//! Explanations for specweave models, all through the capability traits of
+//! `specweave-core` so that no model crate is needed:
+//!
+//! - [`TreeExplainer`]: exact path-dependent TreeSHAP, SHAP interaction values and
+//!   interventional TreeSHAP for any [`TreeEnsemble`](specweave_core::TreeEnsemble);
+//! - [`ShapValues`]: attributions with global summaries, per-row rationales and named columns.
+//!
+//! ```
+//! use ndarray::array;
+//! use specweave_core::{Aggregation, OutputLink, SplitRule, Tree, TreeEnsemble, TreeOutput, LEAF};
+//! use specweave_explain::TreeExplainer;
+//!
+//! // income <= 50 ? -1.0 : 2.0, with 30 and 10 training rows.
+//! let tree = Tree {
+//!     left: vec![1, LEAF, LEAF], right: vec![2, LEAF, LEAF], feature: vec![0, 0, 0],
+//!     threshold: vec![50.0, 0.0, 0.0], missing_left: vec![true, false, false],
+//!     cover: vec![40.0, 30.0, 10.0], values: vec![0.0, -1.0, 2.0], value_width: 1,
+//!     split_rule: SplitRule::LessOrEqual, output: TreeOutput::All,
+//! };
+//! let model = TreeEnsemble::new(vec![tree], 2, vec![0.5], Aggregation::Sum, OutputLink::Logistic)?;
+//! let shap = TreeExplainer::new(&model)?
+//!     .feature_names(["income", "age"])
+//!     .shap_values(array![[80.0, 31.0]].view())?;
+//! let row = shap.explain_row(0, 0, 3)?;
+//! assert_eq!(row.rationale(), "value 2.5000 (expected -0.2500): up by income = 80 (+2.2500)");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
+
+mod error;
+mod shap_values;
+mod tree_shap;
+
+pub use error::{ExplainError, Result};
+pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
+pub use tree_shap::{ShapInteractionValues, TreeExplainer};
