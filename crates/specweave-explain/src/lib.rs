@@ -24,7 +24,7 @@
 //!     .feature_names(["income", "age"])
 //!     .shap_values(array![[80.0, 31.0]].view())?;
 //! let row = shap.explain_row(0, 0, 3)?;
-//! assert_eq!(row.rationale(), "value 2.5000 (expected -0.2500): up by income = 80 (+2.2500)");
+//! assert_eq!(row.rationale(), "value 2.5000 (expected 0.2500): up by income = 80 (+2.2500)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
