@@ -30,9 +30,13 @@
 #![warn(missing_docs)]
 
 mod error;
+mod import;
 mod shap_values;
 mod tree_shap;
 
 pub use error::{ExplainError, Result};
+pub use import::{
+    ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost, import_xgboost_dump,
+};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
 pub use tree_shap::{ShapInteractionValues, TreeExplainer};
