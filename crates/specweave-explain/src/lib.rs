@@ -31,6 +31,9 @@
 
 mod error;
 mod import;
+mod kernel_shap;
+mod kmeans;
+mod model_output;
 mod shap_values;
 mod tree_shap;
 
@@ -38,5 +41,7 @@ pub use error::{ExplainError, Result};
 pub use import::{
     ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost, import_xgboost_dump,
 };
+pub use kernel_shap::KernelExplainer;
+pub use kmeans::{WeightedRows, kmeans_summary};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
 pub use tree_shap::{ShapInteractionValues, TreeExplainer};

@@ -246,3 +246,74 @@ pub fn interventional_expectation(
     }
     total / background.nrows() as f64
 }
+
+/// A row function standing in for a model.
+pub type RowFunction = Box<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
+
+/// A model from a row function: one output as values, several as probabilities.
+pub struct FnModel {
+    pub outputs: usize,
+    pub function: RowFunction,
+}
+
+impl std::fmt::Debug for FnModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FnModel({} outputs)", self.outputs)
+    }
+}
+
+impl FnModel {
+    pub fn new(
+        outputs: usize,
+        function: impl Fn(&[f64]) -> Vec<f64> + Send + Sync + 'static,
+    ) -> FnModel {
+        FnModel {
+            outputs,
+            function: Box::new(function),
+        }
+    }
+}
+
+impl specweave_core::Model for FnModel {
+    fn info(&self) -> specweave_core::ModelInfo {
+        specweave_core::ModelInfo {
+            algorithm: "function".into(),
+            problem: specweave_core::ProblemKind::Regression,
+            params: serde_json::json!({}),
+            feature_names: vec![],
+            class_names: if self.outputs > 1 {
+                (0..self.outputs).map(|k| format!("class_{k}")).collect()
+            } else {
+                vec![]
+            },
+            framework: "test".into(),
+        }
+    }
+
+    fn predict(
+        &self,
+        features: ndarray::ArrayView2<'_, f64>,
+    ) -> specweave_core::Result<specweave_core::Predictions> {
+        let rows: Vec<Vec<f64>> = features
+            .rows()
+            .into_iter()
+            .map(|r| (self.function)(&r.to_vec()))
+            .collect();
+        if self.outputs == 1 {
+            Ok(specweave_core::Predictions::Values(
+                rows.iter().map(|r| r[0]).collect(),
+            ))
+        } else {
+            let flat: Vec<f64> = rows.into_iter().flatten().collect();
+            Ok(specweave_core::Predictions::Probabilities {
+                probabilities: Array2::from_shape_vec((features.nrows(), self.outputs), flat)
+                    .map_err(|e| specweave_core::Error::InvalidInput(e.to_string()))?,
+                class_names: (0..self.outputs).map(|k| format!("class_{k}")).collect(),
+            })
+        }
+    }
+
+    fn to_bytes(&self) -> specweave_core::Result<Vec<u8>> {
+        Ok(Vec::new())
+    }
+}
