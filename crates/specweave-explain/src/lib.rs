@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod gradients;
 mod import;
 mod kernel_shap;
 mod kmeans;
@@ -38,6 +39,7 @@ mod shap_values;
 mod tree_shap;
 
 pub use error::{ExplainError, Result};
+pub use gradients::{GradientAttributions, GradientShap, IntegratedGradients, IntegrationRule};
 pub use import::{
     ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost, import_xgboost_dump,
 };
