@@ -32,6 +32,7 @@
 mod error;
 mod gradients;
 mod import;
+mod importance;
 mod kernel_shap;
 mod kmeans;
 mod model_output;
@@ -43,6 +44,7 @@ pub use gradients::{GradientAttributions, GradientShap, IntegratedGradients, Int
 pub use import::{
     ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost, import_xgboost_dump,
 };
+pub use importance::{FeatureImportance, PermutationImportance, impurity_importance};
 pub use kernel_shap::KernelExplainer;
 pub use kmeans::{WeightedRows, kmeans_summary};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
