@@ -35,6 +35,7 @@ mod import;
 mod importance;
 mod kernel_shap;
 mod kmeans;
+mod lime;
 mod model_output;
 mod shap_values;
 mod tree_shap;
@@ -47,5 +48,6 @@ pub use import::{
 pub use importance::{FeatureImportance, PermutationImportance, impurity_importance};
 pub use kernel_shap::KernelExplainer;
 pub use kmeans::{WeightedRows, kmeans_summary};
+pub use lime::{LimeExplanation, LimeFeature, LimeTabular};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
 pub use tree_shap::{ShapInteractionValues, TreeExplainer};
