@@ -50,4 +50,4 @@ pub use kernel_shap::KernelExplainer;
 pub use kmeans::{WeightedRows, kmeans_summary};
 pub use lime::{LimeExplanation, LimeFeature, LimeTabular};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
-pub use tree_shap::{ShapInteractionValues, TreeExplainer};
+pub use tree_shap::{ShapInteractionValues, TreeExplainer, TreeShapAlgorithm};

@@ -9,7 +9,7 @@ use ndarray::{Array2, array, s};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use specweave_core::{Aggregation, OutputLink, TreeEnsemble, TreeOutput};
-use specweave_explain::{ExplainError, TreeExplainer};
+use specweave_explain::{ExplainError, TreeExplainer, TreeShapAlgorithm};
 
 fn assert_close(a: f64, b: f64, tolerance: f64, what: &str) {
     assert!(
@@ -19,10 +19,21 @@ fn assert_close(a: f64, b: f64, tolerance: f64, what: &str) {
 }
 
 fn check_path_dependent(ensemble: &TreeEnsemble, rows: &Array2<f64>) {
+    for algorithm in [TreeShapAlgorithm::Recursive, TreeShapAlgorithm::Precomputed] {
+        check_path_dependent_with(ensemble, rows, algorithm);
+    }
+}
+
+fn check_path_dependent_with(
+    ensemble: &TreeEnsemble,
+    rows: &Array2<f64>,
+    algorithm: TreeShapAlgorithm,
+) {
     let m = ensemble.n_features();
     let explainer = TreeExplainer::new(ensemble)
         .expect("explainer")
-        .check_additivity(true);
+        .check_additivity(true)
+        .algorithm(algorithm);
     let shap = explainer.shap_values(rows.view()).expect("shap values");
     for k in 0..ensemble.n_outputs() {
         assert_close(
@@ -44,7 +55,7 @@ fn check_path_dependent(ensemble: &TreeEnsemble, rows: &Array2<f64>) {
                     shap.values[[r, f, k]],
                     exact[f],
                     1e-9,
-                    &format!("row {r} feature {f} output {k}"),
+                    &format!("{algorithm:?}: row {r} feature {f} output {k}"),
                 );
             }
         }
@@ -76,14 +87,37 @@ fn multi_output_and_per_class_trees_match_brute_force() {
 }
 
 #[test]
-fn additivity_holds_on_deep_ensembles() {
+fn additivity_holds_on_deep_ensembles_and_algorithms_agree() {
     let (ensemble, data) = random_ensemble(31, 12, 40, 10, 2, false, Aggregation::Sum);
-    let explainer = TreeExplainer::new(&ensemble)
-        .expect("explainer")
-        .check_additivity(true);
-    let shap = explainer.shap_values(data.view()).expect("shap values");
     let raw = ensemble.predict_raw(data.view()).expect("raw");
-    assert!(shap.additivity_error(raw.view()).expect("shapes") < 1e-9);
+    let max_gap = |a: &ndarray::Array3<f64>, b: &ndarray::Array3<f64>| {
+        (a - b).mapv(f64::abs).fold(0.0_f64, |m, v| m.max(*v))
+    };
+    let mut results = Vec::new();
+    for algorithm in [
+        TreeShapAlgorithm::Recursive,
+        TreeShapAlgorithm::Precomputed,
+        TreeShapAlgorithm::Auto,
+    ] {
+        let explainer = TreeExplainer::new(&ensemble)
+            .expect("explainer")
+            .check_additivity(true)
+            .algorithm(algorithm);
+        let shap = explainer.shap_values(data.view()).expect("shap values");
+        assert!(shap.additivity_error(raw.view()).expect("shapes") < 1e-9);
+        results.push(shap.values);
+    }
+    for other in &results[1..] {
+        let gap = max_gap(&results[0], other);
+        assert!(gap < 1e-10, "algorithms differ by {gap}");
+    }
+    // A budget too small for the tables falls back to the recursive algorithm.
+    let tiny = TreeExplainer::new(&ensemble)
+        .expect("explainer")
+        .algorithm(TreeShapAlgorithm::Precomputed)
+        .table_budget_bytes(1024);
+    let fallback = tiny.shap_values(data.view()).expect("fallback");
+    assert!(max_gap(&results[0], &fallback.values) < 1e-10);
 }
 
 #[test]

@@ -7,16 +7,35 @@
 
 mod interventional;
 mod path_dependent;
+mod precomputed;
 
 use crate::{ExplainError, Result, ShapValues};
 use ndarray::{Array2, Array3, Array4, ArrayView2};
 use path_dependent::{Condition, Walk};
+use precomputed::PrecomputedTree;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use specweave_core::{TreeEnsemble, TreeModel};
+use std::sync::OnceLock;
 
 /// Tolerance of the additivity check, relative to `1 + |output|`.
 const ADDITIVITY_TOLERANCE: f64 = 1e-9;
+
+/// Which exact algorithm computes path-dependent SHAP values; all give the same values up
+/// to rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeShapAlgorithm {
+    /// Precomputed tables when the batch is large enough to repay them and they fit the
+    /// memory budget, otherwise recursive.
+    Auto,
+    /// Lundberg et al.'s Algorithm 2: `O(T·L·D²)` per row, no extra memory.
+    Recursive,
+    /// Per-leaf tables (FastTreeSHAP v2 style): `O(T·L·2^D)` memory built once per
+    /// explainer, then `O(T·L·D)` per row. Falls back to recursive when tables would exceed
+    /// the memory budget.
+    Precomputed,
+}
 
 /// Explains a [`TreeEnsemble`] with exact TreeSHAP.
 ///
@@ -49,6 +68,9 @@ pub struct TreeExplainer<'a> {
     max_depth: Vec<usize>,
     used_features: Vec<Vec<u32>>,
     expected_value: Vec<f64>,
+    algorithm: TreeShapAlgorithm,
+    table_budget_bytes: usize,
+    tables: OnceLock<Option<Vec<PrecomputedTree>>>,
 }
 
 /// SHAP interaction values: `values[[row, i, j, output]]`; the diagonal holds main effects
@@ -111,7 +133,61 @@ impl<'a> TreeExplainer<'a> {
             max_depth,
             used_features,
             expected_value,
+            algorithm: TreeShapAlgorithm::Auto,
+            table_budget_bytes: 256 << 20,
+            tables: OnceLock::new(),
         })
+    }
+
+    /// The algorithm for [`shap_values`](Self::shap_values) (default [`TreeShapAlgorithm::Auto`]).
+    pub fn algorithm(mut self, algorithm: TreeShapAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// Most memory the precomputed tables may take (default 256 MiB).
+    pub fn table_budget_bytes(mut self, bytes: usize) -> Self {
+        self.table_budget_bytes = bytes;
+        self.tables = OnceLock::new();
+        self
+    }
+
+    /// The precomputed tables, built on first use, or `None` when they exceed the budget.
+    fn tables(&self) -> Option<&[PrecomputedTree]> {
+        self.tables
+            .get_or_init(|| {
+                let mut entries = 0usize;
+                for tree in self.ensemble.trees() {
+                    entries = entries.checked_add(precomputed::table_size(tree)?)?;
+                }
+                if entries.saturating_mul(std::mem::size_of::<f64>()) > self.table_budget_bytes {
+                    return None;
+                }
+                Some(
+                    self.ensemble
+                        .trees()
+                        .par_iter()
+                        .map(PrecomputedTree::new)
+                        .collect(),
+                )
+            })
+            .as_deref()
+    }
+
+    fn use_tables(&self, n_rows: usize) -> Option<&[PrecomputedTree]> {
+        match self.algorithm {
+            TreeShapAlgorithm::Recursive => None,
+            TreeShapAlgorithm::Precomputed => self.tables(),
+            TreeShapAlgorithm::Auto => {
+                let depth = self.max_depth.iter().copied().max().unwrap_or(0).min(40);
+                let break_even = (1usize << depth) / depth.max(1);
+                if n_rows > break_even {
+                    self.tables()
+                } else {
+                    None
+                }
+            }
+        }
     }
 
     /// Prepares an explainer for any [`TreeModel`].
@@ -162,24 +238,38 @@ impl<'a> TreeExplainer<'a> {
         self.check_columns(rows)?;
         let (n_features, n_outputs) = (self.ensemble.n_features(), self.ensemble.n_outputs());
         let scale = self.ensemble.tree_weight();
-        let per_row: Vec<Vec<f64>> = (0..rows.nrows())
-            .into_par_iter()
-            .map_init(path_dependent::Scratch::default, |scratch, r| {
-                let row = rows.row(r).to_vec();
-                let mut phi = vec![0.0; n_features * n_outputs];
-                for (tree, &depth) in self.ensemble.trees().iter().zip(&self.max_depth) {
-                    let mut walk = Walk {
-                        tree,
-                        row: &row,
-                        scale,
-                        n_outputs,
-                        phi: &mut phi,
-                    };
-                    scratch.explain(&mut walk, depth, Condition::None);
-                }
-                phi
-            })
-            .collect();
+        let per_row: Vec<Vec<f64>> = if let Some(tables) = self.use_tables(rows.nrows()) {
+            (0..rows.nrows())
+                .into_par_iter()
+                .map_init(Vec::new, |stack, r| {
+                    let row = rows.row(r).to_vec();
+                    let mut phi = vec![0.0; n_features * n_outputs];
+                    for (tree, table) in self.ensemble.trees().iter().zip(tables) {
+                        table.explain(tree, &row, scale, n_outputs, &mut phi, stack);
+                    }
+                    phi
+                })
+                .collect()
+        } else {
+            (0..rows.nrows())
+                .into_par_iter()
+                .map_init(path_dependent::Scratch::default, |scratch, r| {
+                    let row = rows.row(r).to_vec();
+                    let mut phi = vec![0.0; n_features * n_outputs];
+                    for (tree, &depth) in self.ensemble.trees().iter().zip(&self.max_depth) {
+                        let mut walk = Walk {
+                            tree,
+                            row: &row,
+                            scale,
+                            n_outputs,
+                            phi: &mut phi,
+                        };
+                        scratch.explain(&mut walk, depth, Condition::None);
+                    }
+                    phi
+                })
+                .collect()
+        };
         let shap = self.assemble(rows, per_row, self.expected_value.clone())?;
         if self.check_additivity {
             self.verify_additivity(&shap, rows)?;
