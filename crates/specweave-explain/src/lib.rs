@@ -37,6 +37,7 @@ mod kernel_shap;
 mod kmeans;
 mod lime;
 mod model_output;
+mod recommendation;
 mod shap_values;
 mod tree_shap;
 
@@ -49,5 +50,9 @@ pub use importance::{FeatureImportance, PermutationImportance, impurity_importan
 pub use kernel_shap::KernelExplainer;
 pub use kmeans::{WeightedRows, kmeans_summary};
 pub use lime::{LimeExplanation, LimeFeature, LimeTabular};
+pub use recommendation::{
+    FactorSimilarity, HistoryContribution, ItemExplanation, ItemSimilarity,
+    RecommendationExplainer, UserExplanation,
+};
 pub use shap_values::{Contribution, Direction, FeatureSummary, RowExplanation, ShapValues};
 pub use tree_shap::{ShapInteractionValues, TreeExplainer, TreeShapAlgorithm};
