@@ -319,10 +319,8 @@ impl<'a> RecommendationExplainer<'a> {
             };
             parts.push(format!("because you interacted with {list}"));
         }
-        if trending {
-            if let Some(t) = &self.trending {
-                parts.push(t.label.clone());
-            }
+        if let Some(t) = self.trending.as_ref().filter(|_| trending) {
+            parts.push(t.label.clone());
         }
         if let Some(top) = reranker.iter().find(|c| c.attribution > 0.0) {
             parts.push(format!("ranked up by {}", top.feature));
