@@ -1,11 +1,20 @@
 //! # specweave-explain
 //!
 //! Explanations for specweave models, all through the capability traits of
-//! `specweave-core` so that no model crate is needed:
+//! `specweave-core`, so that no model crate is needed:
 //!
-//! - [`TreeExplainer`]: exact path-dependent TreeSHAP, SHAP interaction values and
-//!   interventional TreeSHAP for any [`TreeEnsemble`](specweave_core::TreeEnsemble);
-//! - [`ShapValues`]: attributions with global summaries, per-row rationales and named columns.
+//! - [`TreeExplainer`]: exact path-dependent TreeSHAP (recursive or with precomputed
+//!   per-leaf tables), SHAP interaction values and interventional TreeSHAP for any
+//!   [`TreeEnsemble`](specweave_core::TreeEnsemble), in parallel over rows;
+//! - [`KernelExplainer`] (KernelSHAP with weighted k-means backgrounds) and [`LimeTabular`]
+//!   for any [`Model`](specweave_core::Model);
+//! - [`IntegratedGradients`] and [`GradientShap`] for
+//!   [`Differentiable`](specweave_core::Differentiable) models;
+//! - [`PermutationImportance`] for any model and metric, [`impurity_importance`] for trees;
+//! - [`import_lightgbm`], [`import_xgboost`] and [`import_xgboost_dump`] to explain models
+//!   trained elsewhere;
+//! - [`ShapValues`] with global summaries, per-row rationales and named columns for table
+//!   writers, and [`RecommendationExplainer`] for a user's top items.
 //!
 //! ```
 //! use ndarray::array;
