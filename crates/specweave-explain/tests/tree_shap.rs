@@ -88,7 +88,7 @@ fn multi_output_and_per_class_trees_match_brute_force() {
 
 #[test]
 fn additivity_holds_on_deep_ensembles_and_algorithms_agree() {
-    let (ensemble, data) = random_ensemble(31, 12, 40, 10, 2, false, Aggregation::Sum);
+    let (ensemble, data) = random_ensemble(31, 12, 20, 8, 2, false, Aggregation::Sum);
     let raw = ensemble.predict_raw(data.view()).expect("raw");
     let max_gap = |a: &ndarray::Array3<f64>, b: &ndarray::Array3<f64>| {
         (a - b).mapv(f64::abs).fold(0.0_f64, |m, v| m.max(*v))

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use specweave_core::{TreeEnsemble, TreeModel};
 use std::sync::OnceLock;
 
+/// Rows explained together, tree by tree, with the precomputed tables.
+const ROW_BLOCK: usize = 32;
+
 /// Tolerance of the additivity check, relative to `1 + |output|`.
 const ADDITIVITY_TOLERANCE: f64 = 1e-9;
 
@@ -239,15 +242,31 @@ impl<'a> TreeExplainer<'a> {
         let (n_features, n_outputs) = (self.ensemble.n_features(), self.ensemble.n_outputs());
         let scale = self.ensemble.tree_weight();
         let per_row: Vec<Vec<f64>> = if let Some(tables) = self.use_tables(rows.nrows()) {
-            (0..rows.nrows())
+            // Tree-major over blocks of rows keeps one tree's tables in cache for the block.
+            let width = n_features * n_outputs;
+            let blocks: Vec<Vec<f64>> = (0..rows.nrows().div_ceil(ROW_BLOCK))
                 .into_par_iter()
-                .map_init(Vec::new, |stack, r| {
-                    let row = rows.row(r).to_vec();
-                    let mut phi = vec![0.0; n_features * n_outputs];
+                .map_init(Vec::new, |stack, block| {
+                    let start = block * ROW_BLOCK;
+                    let end = (start + ROW_BLOCK).min(rows.nrows());
+                    let block_rows: Vec<Vec<f64>> =
+                        (start..end).map(|r| rows.row(r).to_vec()).collect();
+                    let mut phi = vec![0.0; (end - start) * width];
                     for (tree, table) in self.ensemble.trees().iter().zip(tables) {
-                        table.explain(tree, &row, scale, n_outputs, &mut phi, stack);
+                        for (row, out) in block_rows.iter().zip(phi.chunks_mut(width.max(1))) {
+                            table.explain(tree, row, scale, n_outputs, out, stack);
+                        }
                     }
                     phi
+                })
+                .collect();
+            blocks
+                .into_iter()
+                .flat_map(|block| {
+                    block
+                        .chunks(width.max(1))
+                        .map(<[f64]>::to_vec)
+                        .collect::<Vec<_>>()
                 })
                 .collect()
         } else {
