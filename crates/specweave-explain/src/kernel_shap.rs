@@ -252,26 +252,34 @@ impl<'a> KernelExplainer<'a> {
     ) -> Result<Array2<f64>> {
         let bg = &self.background.rows;
         let (n, m) = bg.dim();
-        let mut synthetic = Array2::zeros((masks.len() * n, m));
-        for (s, mask) in masks.iter().enumerate() {
-            for b in 0..n {
-                let mut row = synthetic.row_mut(s * n + b);
-                row.assign(&bg.row(b));
-                for (i, &j) in varying.iter().enumerate() {
-                    if mask[i] {
-                        row[j] = x[j];
+        let k = self.expected_value.len();
+        let mut ey = Array2::zeros((masks.len(), k));
+        // Coalitions are evaluated in chunks so the synthetic rows stay within PREDICT_CHUNK.
+        let per_chunk = (PREDICT_CHUNK / n).max(1);
+        for first in (0..masks.len()).step_by(per_chunk) {
+            let chunk = &masks[first..(first + per_chunk).min(masks.len())];
+            let mut synthetic = Array2::zeros((chunk.len() * n, m));
+            for (s, mask) in chunk.iter().enumerate() {
+                for b in 0..n {
+                    let mut row = synthetic.row_mut(s * n + b);
+                    row.assign(&bg.row(b));
+                    for (i, &j) in varying.iter().enumerate() {
+                        if mask[i] {
+                            row[j] = x[j];
+                        }
                     }
                 }
             }
-        }
-        let outputs = model_output::outputs_chunked(self.model, synthetic.view(), PREDICT_CHUNK)?;
-        let k = outputs.ncols();
-        let mut ey = Array2::zeros((masks.len(), k));
-        for s in 0..masks.len() {
-            for b in 0..n {
-                let w = self.background.weights[b];
-                for o in 0..k {
-                    ey[[s, o]] += w * outputs[[s * n + b, o]];
+            let outputs = model_output::outputs(self.model, synthetic.view())?;
+            if outputs.ncols() != k {
+                return Err(ExplainError::shape("model outputs", k, outputs.ncols()));
+            }
+            for s in 0..chunk.len() {
+                for b in 0..n {
+                    let w = self.background.weights[b];
+                    for o in 0..k {
+                        ey[[first + s, o]] += w * outputs[[s * n + b, o]];
+                    }
                 }
             }
         }

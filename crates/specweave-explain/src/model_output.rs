@@ -44,24 +44,6 @@ pub(crate) fn feature_names(model: &dyn Model, n_features: usize) -> Vec<String>
     }
 }
 
-/// Predicts in chunks of at most `chunk_rows` rows to bound memory.
-pub(crate) fn outputs_chunked(
-    model: &dyn Model,
-    rows: ArrayView2<'_, f64>,
-    chunk_rows: usize,
-) -> Result<Array2<f64>> {
-    if rows.nrows() <= chunk_rows {
-        return outputs(model, rows);
-    }
-    let parts: Vec<Array2<f64>> = rows
-        .axis_chunks_iter(Axis(0), chunk_rows.max(1))
-        .map(|chunk| outputs(model, chunk))
-        .collect::<Result<_>>()?;
-    let views: Vec<ArrayView2<'_, f64>> = parts.iter().map(|p| p.view()).collect();
-    ndarray::concatenate(Axis(0), &views)
-        .map_err(|e| ExplainError::shape("model outputs of chunks", "equal widths", e))
-}
-
 /// Solves the symmetric positive (semi-)definite system `a x = b` by Gaussian elimination
 /// with partial pivoting; a singular system gets a tiny ridge so that it still has the
 /// minimum-norm-like solution instead of failing.
