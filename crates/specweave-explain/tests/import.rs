@@ -194,3 +194,67 @@ fn xgboost_thresholds_follow_f32_comparisons() {
         vec![-1.0]
     );
 }
+
+fn lightgbm_stump(
+    threshold: f64,
+    missing_type: &str,
+    default_left: bool,
+    left: f64,
+    right: f64,
+) -> String {
+    format!(
+        r#"{{"tree_structure": {{"split_feature": 0, "threshold": {threshold}, "decision_type": "<=",
+            "default_left": {default_left}, "missing_type": "{missing_type}", "internal_count": 10,
+            "left_child": {{"leaf_value": {left}, "leaf_count": 4}},
+            "right_child": {{"leaf_value": {right}, "leaf_count": 6}}}}}}"#
+    )
+}
+
+#[test]
+fn lightgbm_random_forest_mode_averages_and_missing_types_map() {
+    let dump = format!(
+        r#"{{"max_feature_idx": 0, "num_tree_per_iteration": 1, "average_output": true,
+            "objective": "regression", "tree_info": [{}, {}]}}"#,
+        lightgbm_stump(0.5, "None", false, 1.0, 3.0),
+        lightgbm_stump(-0.5, "NaN", false, 10.0, 20.0)
+    );
+    let model = import_lightgbm(&dump).expect("import");
+    assert_eq!(
+        model.ensemble.predict_raw_row(&[0.0]),
+        vec![(1.0 + 20.0) / 2.0]
+    );
+    // missing_type None reads NaN as 0 (left in the first tree); NaN goes right by default.
+    assert_eq!(
+        model.ensemble.predict_raw_row(&[f64::NAN]),
+        vec![(1.0 + 20.0) / 2.0]
+    );
+    let zero_ok = format!(
+        r#"{{"max_feature_idx": 0, "num_tree_per_iteration": 1, "tree_info": [{}]}}"#,
+        lightgbm_stump(0.5, "Zero", true, 1.0, 2.0)
+    );
+    assert!(import_lightgbm(&zero_ok).is_ok());
+    let zero_conflict = format!(
+        r#"{{"max_feature_idx": 0, "num_tree_per_iteration": 1, "tree_info": [{}]}}"#,
+        lightgbm_stump(-0.5, "Zero", true, 1.0, 2.0)
+    );
+    let error = import_lightgbm(&zero_conflict).expect_err("zero cannot go both ways");
+    assert!(error.to_string().contains("missing_type Zero"), "{error}");
+}
+
+#[test]
+fn xgboost_dart_weights_scale_trees() {
+    let mut saved: Value = serde_json::from_str(&fixture("xgboost_regression.json")).expect("json");
+    let gbtree = saved["learner"]["gradient_booster"].take();
+    let n_trees = gbtree["model"]["trees"].as_array().expect("trees").len();
+    saved["learner"]["gradient_booster"] = serde_json::json!({
+        "name": "dart",
+        "gbtree": gbtree,
+        "weight_drop": vec![0.5; n_trees],
+    });
+    let plain = import_xgboost(&fixture("xgboost_regression.json")).expect("gbtree");
+    let dart = import_xgboost(&saved.to_string()).expect("dart");
+    let row = [0.3, -1.2, 0.8, 0.0, 2.0];
+    let base = plain.ensemble.base_score()[0];
+    let halved = (plain.ensemble.predict_raw_row(&row)[0] - base) / 2.0 + base;
+    assert!((dart.ensemble.predict_raw_row(&row)[0] - halved).abs() < 1e-12);
+}

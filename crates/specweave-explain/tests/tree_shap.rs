@@ -237,3 +237,48 @@ fn rejects_wrong_columns_and_coverless_splits() {
     let _ = TreeOutput::All;
     let _ = ChaCha8Rng::seed_from_u64(0);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// On any random ensemble both algorithms agree and are additive, and interaction
+        /// values sum to the SHAP values.
+        #[test]
+        fn algorithms_agree_and_are_additive(
+            seed in 0u64..10_000,
+            features in 1usize..8,
+            trees in 1usize..5,
+            depth in 0usize..6,
+            outputs in 1usize..3,
+            per_class in any::<bool>(),
+            mean in any::<bool>(),
+        ) {
+            let aggregation = if mean { Aggregation::Mean } else { Aggregation::Sum };
+            let (ensemble, data) =
+                random_ensemble(seed, features, trees, depth, outputs, per_class, aggregation);
+            let rows = data.slice(s![..8, ..]).to_owned();
+            let recursive = TreeExplainer::new(&ensemble)
+                .expect("explainer")
+                .check_additivity(true)
+                .algorithm(TreeShapAlgorithm::Recursive);
+            let precomputed = TreeExplainer::new(&ensemble)
+                .expect("explainer")
+                .check_additivity(true)
+                .algorithm(TreeShapAlgorithm::Precomputed);
+            let a = recursive.shap_values(rows.view()).expect("recursive");
+            let b = precomputed.shap_values(rows.view()).expect("precomputed");
+            for (x, y) in a.values.iter().zip(b.values.iter()) {
+                prop_assert!((x - y).abs() <= 1e-10 * (1.0 + x.abs()));
+            }
+            let interactions = recursive.interaction_values(rows.view()).expect("interactions");
+            let summed = interactions.values.sum_axis(ndarray::Axis(2));
+            for (x, y) in summed.iter().zip(a.values.iter()) {
+                prop_assert!((x - y).abs() <= 1e-10 * (1.0 + y.abs()));
+            }
+        }
+    }
+}

@@ -351,12 +351,26 @@ impl<'a> TreeExplainer<'a> {
         let values =
             Array4::from_shape_vec((rows.nrows(), n_features, n_features, n_outputs), flat)
                 .map_err(|e| ExplainError::shape("interaction values", "rows x M x M x K", e))?;
-        Ok(ShapInteractionValues {
+        let interactions = ShapInteractionValues {
             values,
             expected_value: self.expected_value.clone(),
             feature_names: self.feature_names.clone(),
             output_names: self.output_names.clone(),
-        })
+        };
+        if self.check_additivity {
+            // Summed over both feature axes, interaction values are SHAP values summed.
+            let summed = interactions.values.sum_axis(ndarray::Axis(2));
+            let as_shap = self.assemble(
+                rows,
+                summed
+                    .outer_iter()
+                    .map(|row| row.iter().copied().collect())
+                    .collect(),
+                self.expected_value.clone(),
+            )?;
+            self.verify_additivity(&as_shap, rows)?;
+        }
+        Ok(interactions)
     }
 
     /// Interventional SHAP values: exact Shapley values of `mean_z f(x_S, z_S̄)` over the
