@@ -53,7 +53,8 @@ mod tree_shap;
 pub use error::{ExplainError, Result};
 pub use gradients::{GradientAttributions, GradientShap, IntegratedGradients, IntegrationRule};
 pub use import::{
-    ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost, import_xgboost_dump,
+    IMPORTED_ALGORITHM, ImportedModel, XgboostDumpOptions, import_lightgbm, import_xgboost,
+    import_xgboost_dump,
 };
 pub use importance::{FeatureImportance, PermutationImportance, impurity_importance};
 pub use kernel_shap::KernelExplainer;

@@ -3,9 +3,10 @@
 
 use ndarray::{Array2, Array3};
 use serde_json::Value;
+use specweave_core::{Model, Predictions};
 use specweave_explain::{
-    ExplainError, ImportedModel, TreeExplainer, XgboostDumpOptions, import_lightgbm,
-    import_xgboost, import_xgboost_dump,
+    ExplainError, ImportedModel, KernelExplainer, TreeExplainer, XgboostDumpOptions,
+    import_lightgbm, import_xgboost, import_xgboost_dump,
 };
 use std::path::PathBuf;
 
@@ -257,4 +258,51 @@ fn xgboost_dart_weights_scale_trees() {
     let base = plain.ensemble.base_score()[0];
     let halved = (plain.ensemble.predict_raw_row(&row)[0] - base) / 2.0 + base;
     assert!((dart.ensemble.predict_raw_row(&row)[0] - halved).abs() < 1e-12);
+}
+
+#[test]
+fn imported_models_are_models_with_probabilities_and_model_files() {
+    let binary = import_lightgbm(&fixture("lightgbm_binary.json")).expect("import");
+    let reference = expected("lightgbm_binary.expected.json");
+    let predictions = binary.predict(reference.rows.view()).expect("predict");
+    let p = predictions.probabilities().expect("probabilities");
+    for (r, raw) in reference.raw.column(0).iter().enumerate() {
+        assert!((p[[r, 1]] - 1.0 / (1.0 + (-raw).exp())).abs() < 1e-12);
+    }
+    assert_eq!(binary.info().class_names, ["0", "1"]);
+    let restored = ImportedModel::from_bytes(&binary.to_bytes().expect("bytes")).expect("load");
+    assert_eq!(restored, binary);
+    assert!(binary.as_tree_model().is_some());
+
+    let multiclass = import_xgboost(&fixture("xgboost_multiclass.json")).expect("import");
+    let rows = expected("xgboost_multiclass.expected.json").rows;
+    match multiclass.predict(rows.view()).expect("predict") {
+        Predictions::Probabilities { probabilities, .. } => {
+            for row in probabilities.rows() {
+                assert!((row.sum() - 1.0).abs() < 1e-12);
+            }
+        }
+        other => panic!("expected probabilities, got {other:?}"),
+    }
+}
+
+#[test]
+fn kernel_shap_with_all_coalitions_equals_interventional_tree_shap() {
+    let model = import_lightgbm(&fixture("lightgbm_regression.json")).expect("import");
+    let data = expected("lightgbm_regression.expected.json").rows;
+    let background = data.slice(ndarray::s![6.., ..]).to_owned();
+    let rows = data.slice(ndarray::s![..6, ..]).to_owned();
+    let tree = TreeExplainer::new(&model.ensemble)
+        .expect("explainer")
+        .interventional_values(rows.view(), background.view())
+        .expect("interventional");
+    let kernel = KernelExplainer::new(&model, background.view())
+        .expect("explainer")
+        .shap_values(rows.view())
+        .expect("kernel");
+    assert!((tree.expected_value[0] - kernel.expected_value[0]).abs() < 1e-12);
+    for (a, b) in tree.values.iter().zip(kernel.values.iter()) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    assert_eq!(kernel.feature_names, model.feature_names);
 }

@@ -101,6 +101,7 @@ pub fn import_lightgbm(json: &str) -> Result<ImportedModel> {
         ensemble,
         feature_names,
         objective,
+        framework: FORMAT.to_string(),
     })
 }
 

@@ -11,11 +11,23 @@ pub use lightgbm::import_lightgbm;
 pub use xgboost::{XgboostDumpOptions, import_xgboost, import_xgboost_dump};
 
 use crate::{ExplainError, Result};
+use ndarray::{Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use specweave_core::{LEAF, SplitRule, Tree, TreeEnsemble, TreeOutput};
+use specweave_core::{
+    LEAF, Model, ModelFile, ModelInfo, OutputLink, Predictions, ProblemKind, SplitRule, Tree,
+    TreeEnsemble, TreeModel, TreeOutput,
+};
+
+/// Algorithm name of imported models in model files.
+pub const IMPORTED_ALGORITHM: &str = "imported_gradient_boosting";
 
 /// A model imported from another library.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It is a [`Model`]: binary logistic models predict two class probabilities, softmax
+/// models one per class (one-vs-all logistic models their normalised sigmoids), and
+/// identity models their raw value; so every model-agnostic explainer works on it too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportedModel {
     /// The trees in the uniform format.
     pub ensemble: TreeEnsemble,
@@ -23,11 +35,102 @@ pub struct ImportedModel {
     pub feature_names: Vec<String>,
     /// The training objective as the library names it, e.g. `"binary sigmoid:1"`.
     pub objective: String,
+    /// The library the model comes from, `"LightGBM"` or `"XGBoost"`.
+    pub framework: String,
 }
 
-impl specweave_core::TreeModel for ImportedModel {
+impl ImportedModel {
+    /// Reads a model file written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<ImportedModel> {
+        let file = ModelFile::decode(bytes)?;
+        if file.header.info.algorithm != IMPORTED_ALGORITHM {
+            return Err(specweave_core::Error::UnknownModel {
+                name: file.header.info.algorithm.clone(),
+                known: IMPORTED_ALGORITHM.to_string(),
+            }
+            .into());
+        }
+        Ok(file.json_payload()?)
+    }
+
+    fn class_names(&self) -> Vec<String> {
+        match (self.ensemble.link(), self.ensemble.n_outputs()) {
+            (OutputLink::Identity, _) => Vec::new(),
+            (_, 1) => vec!["0".to_string(), "1".to_string()],
+            (_, k) => (0..k).map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+impl TreeModel for ImportedModel {
     fn tree_ensemble(&self) -> &TreeEnsemble {
         &self.ensemble
+    }
+}
+
+impl Model for ImportedModel {
+    fn info(&self) -> ModelInfo {
+        ModelInfo {
+            algorithm: IMPORTED_ALGORITHM.to_string(),
+            problem: if self.ensemble.link() == OutputLink::Identity {
+                ProblemKind::Regression
+            } else {
+                ProblemKind::Classification
+            },
+            params: serde_json::json!({ "objective": self.objective }),
+            feature_names: self.feature_names.clone(),
+            class_names: self.class_names(),
+            framework: self.framework.clone(),
+        }
+    }
+
+    fn predict(&self, features: ArrayView2<'_, f64>) -> specweave_core::Result<Predictions> {
+        let raw = self.ensemble.predict_raw(features)?;
+        let sigmoid = |v: f64| 1.0 / (1.0 + (-v).exp());
+        let probabilities = match (self.ensemble.link(), raw.ncols()) {
+            (OutputLink::Identity, 1) => {
+                return Ok(Predictions::Values(raw.index_axis_move(Axis(1), 0)));
+            }
+            (OutputLink::Identity, k) => {
+                return Err(specweave_core::Error::InvalidInput(format!(
+                    "an identity-link model with {k} outputs has no single prediction per row"
+                )));
+            }
+            (OutputLink::Logistic, 1) => {
+                let mut p = Array2::zeros((raw.nrows(), 2));
+                for (r, v) in raw.column(0).iter().enumerate() {
+                    p[[r, 1]] = sigmoid(*v);
+                    p[[r, 0]] = 1.0 - p[[r, 1]];
+                }
+                p
+            }
+            (link, _) => {
+                let mut p = raw;
+                for mut row in p.rows_mut() {
+                    if link == OutputLink::Softmax {
+                        let max = row.fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+                        row.mapv_inplace(|v| (v - max).exp());
+                    } else {
+                        row.mapv_inplace(sigmoid);
+                    }
+                    let total = row.sum();
+                    row.mapv_inplace(|v| v / total);
+                }
+                p
+            }
+        };
+        Ok(Predictions::Probabilities {
+            probabilities,
+            class_names: self.class_names(),
+        })
+    }
+
+    fn to_bytes(&self) -> specweave_core::Result<Vec<u8>> {
+        Ok(ModelFile::from_json(self.info(), self)?.encode())
+    }
+
+    fn as_tree_model(&self) -> Option<&dyn TreeModel> {
+        Some(self)
     }
 }
 

@@ -178,6 +178,7 @@ pub fn import_xgboost(json: &str) -> Result<ImportedModel> {
         ensemble,
         feature_names,
         objective,
+        framework: FORMAT.to_string(),
     })
 }
 
@@ -375,6 +376,7 @@ pub fn import_xgboost_dump(json: &str, options: &XgboostDumpOptions) -> Result<I
         ensemble,
         feature_names,
         objective: options.objective.clone(),
+        framework: FORMAT.to_string(),
     })
 }
 
