@@ -185,6 +185,28 @@ impl IntegratedGradients {
 }
 
 /// GradientSHAP settings: expected gradients along random paths from background rows.
+///
+/// ```
+/// # use ndarray::{array, Array2, ArrayView2};
+/// # use specweave_core::{Differentiable, Result};
+/// # struct Linear;
+/// # impl Differentiable for Linear {
+/// #     fn input_gradients(&self, x: ArrayView2<'_, f64>, _: usize) -> Result<Array2<f64>> {
+/// #         Ok(Array2::from_shape_fn(x.dim(), |(_, j)| [2.0, -1.0][j])) }
+/// #     fn raw_output(&self, x: ArrayView2<'_, f64>, _: usize) -> Result<Vec<f64>> {
+/// #         Ok(x.rows().into_iter().map(|r| 2.0 * r[0] - r[1]).collect()) }
+/// # }
+/// use specweave_explain::GradientShap;
+///
+/// let background = array![[0.0, 0.0], [1.0, 1.0]];
+/// let attributions = GradientShap::new()
+///     .samples(200)
+///     .seed(7)
+///     .explain(&Linear, array![[3.0, 1.0]].view(), background.view(), 0)?;
+/// // Completeness holds up to the sampling of baselines.
+/// assert!(attributions.max_completeness_error() < 0.5);
+/// # Ok::<(), specweave_explain::ExplainError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientShap {
     samples: usize,

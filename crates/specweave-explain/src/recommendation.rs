@@ -25,6 +25,16 @@ impl<F: Fn(u32, u32) -> f64 + Sync> ItemSimilarity for F {
 }
 
 /// Cosine similarity of item factor vectors (one row per item).
+///
+/// ```
+/// use ndarray::array;
+/// use specweave_explain::{FactorSimilarity, ItemSimilarity};
+///
+/// let factors = array![[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]];
+/// let similarity = FactorSimilarity::new(factors.view());
+/// assert_eq!(similarity.similarity(0, 1), 1.0);
+/// assert_eq!(similarity.similarity(0, 2), 0.0);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FactorSimilarity<'a> {
     factors: ArrayView2<'a, f64>,

@@ -55,6 +55,22 @@ fn parse_base_score(text: &str) -> Option<Vec<f64>> {
 /// Supports `gbtree` and `dart` boosters with numerical splits; covers are `sum_hessian`;
 /// the base score is mapped to the margin (logit for logistic objectives, log for
 /// Poisson, gamma, Tweedie and Cox), so raw outputs equal `predict(output_margin=True)`.
+///
+/// ```
+/// let saved = r#"{"learner": {
+///   "learner_model_param": {"base_score": "[5E-1]", "num_class": "0", "num_feature": "1"},
+///   "objective": {"name": "binary:logistic"},
+///   "feature_names": ["age"],
+///   "gradient_booster": {"name": "gbtree", "model": {"tree_info": [0], "trees": [{
+///     "left_children": [1, -1, -1], "right_children": [2, -1, -1],
+///     "split_indices": [0, 0, 0], "split_conditions": [30.0, -0.4, 0.6],
+///     "default_left": [1, 0, 0], "sum_hessian": [10.0, 4.0, 6.0]}]}}}}"#;
+/// let model = specweave_explain::import_xgboost(saved)?;
+/// // base_score 0.5 is a margin of 0 for logistic objectives.
+/// assert_eq!(model.ensemble.predict_raw_row(&[45.0]), vec![0.6]);
+/// assert_eq!(model.feature_names, ["age"]);
+/// # Ok::<(), specweave_explain::ExplainError>(())
+/// ```
 pub fn import_xgboost(json: &str) -> Result<ImportedModel> {
     let root = parse_json(FORMAT, json)?;
     let learner = FIELDS.get(&root, "learner", "model")?;
