@@ -240,6 +240,10 @@ fn lightgbm_random_forest_mode_averages_and_missing_types_map() {
     );
     let error = import_lightgbm(&zero_conflict).expect_err("zero cannot go both ways");
     assert!(error.to_string().contains("missing_type Zero"), "{error}");
+    let linear = r#"{"max_feature_idx": 0, "num_tree_per_iteration": 1, "tree_info": [
+        {"tree_structure": {"leaf_value": 1.0, "leaf_features": [0], "leaf_coeff": [0.5]}}]}"#;
+    let error = import_lightgbm(linear).expect_err("linear trees are unsupported");
+    assert!(error.to_string().contains("linear-tree"), "{error}");
 }
 
 #[test]

@@ -115,6 +115,16 @@ fn flatten(
     let id = nodes.len();
     nodes.push(None);
     if node.get("leaf_value").is_some() {
+        let linear = node
+            .get("leaf_coeff")
+            .and_then(Value::as_array)
+            .is_some_and(|c| !c.is_empty());
+        if linear {
+            return Err(FIELDS.error(
+                location,
+                "linear-tree leaves (leaf_coeff) are not supported; only constant leaves are",
+            ));
+        }
         nodes[id] = Some(RawNode {
             split: None,
             cover: node

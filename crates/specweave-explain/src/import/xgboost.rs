@@ -36,7 +36,9 @@ fn link_for(objective: &str) -> OutputLink {
 fn base_margin(objective: &str, base_score: f64) -> f64 {
     match objective {
         "binary:logistic" | "reg:logistic" | "binary:logitraw" => -(1.0 / base_score - 1.0).ln(),
-        "count:poisson" | "reg:gamma" | "reg:tweedie" | "survival:cox" => base_score.ln(),
+        "count:poisson" | "reg:gamma" | "reg:tweedie" | "survival:cox" | "survival:aft" => {
+            base_score.ln()
+        }
         _ => base_score,
     }
 }
