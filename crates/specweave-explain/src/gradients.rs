@@ -2,7 +2,7 @@
 //! et al. 2017) and GradientSHAP (expected gradients over a background set), batched so that
 //! a model on an accelerator sees few, large calls.
 
-use crate::{ExplainError, Result};
+use crate::{ExplainError, Result, ShapValues};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -41,6 +41,29 @@ impl GradientAttributions {
     /// The largest completeness error over the rows.
     pub fn max_completeness_error(&self) -> f64 {
         self.completeness_error.iter().fold(0.0, |m, e| m.max(*e))
+    }
+
+    /// The attributions as [`ShapValues`] (one output), so reports treat every method alike;
+    /// `data` are the explained rows. The expected value is the reference output.
+    pub fn into_shap_values(
+        self,
+        data: Array2<f64>,
+        feature_names: Vec<String>,
+        output_name: impl Into<String>,
+    ) -> Result<ShapValues> {
+        let reference = self.reference_outputs.first().copied().unwrap_or(0.0);
+        let (rows, features) = self.values.dim();
+        let values = self
+            .values
+            .into_shape_with_order((rows, features, 1))
+            .map_err(|e| ExplainError::shape("attributions", "rows x features", e))?;
+        ShapValues::new(
+            values,
+            vec![reference],
+            data,
+            feature_names,
+            vec![output_name.into()],
+        )
     }
 
     fn new(values: Array2<f64>, outputs: Vec<f64>, reference_outputs: Vec<f64>) -> Self {

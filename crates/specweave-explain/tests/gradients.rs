@@ -141,6 +141,24 @@ fn gradient_shap_with_one_background_row_equals_integrated_gradients() {
         assert!((a - e).abs() < 1e-12);
     }
     assert!(attributions.max_completeness_error() < 1e-12);
+    let outputs = attributions.outputs.clone();
+    let shap = attributions
+        .into_shap_values(
+            rows.clone(),
+            ["a", "b", "c", "d"].map(String::from).to_vec(),
+            "score",
+        )
+        .expect("shap values");
+    let explained = shap.outputs_explained();
+    for (r, output) in outputs.iter().enumerate() {
+        assert!((explained[[r, 0]] - output).abs() < 1e-12);
+    }
+    assert!(
+        shap.explain_row(0, 0, 2)
+            .expect("row")
+            .rationale()
+            .starts_with("score ")
+    );
 }
 
 #[test]
