@@ -30,7 +30,7 @@
 //! };
 //! let model = TreeEnsemble::new(vec![tree], 2, vec![0.5], Aggregation::Sum, OutputLink::Logistic)?;
 //! let shap = TreeExplainer::new(&model)?
-//!     .feature_names(["income", "age"])
+//!     .feature_names(["income", "age"])?
 //!     .shap_values(array![[80.0, 31.0]].view())?;
 //! let row = shap.explain_row(0, 0, 3)?;
 //! assert_eq!(row.rationale(), "value 2.5000 (expected 0.2500): up by income = 80 (+2.2500)");

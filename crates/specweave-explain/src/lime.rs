@@ -76,7 +76,7 @@ pub struct LimeExplanation {
 /// use specweave_explain::LimeTabular;
 ///
 /// let training = Array2::from_shape_fn((100, 2), |(r, c)| ((r * (c + 7)) % 100) as f64 / 100.0);
-/// let lime = LimeTabular::new(training.view())?.feature_names(["signal", "noise"]).num_samples(500);
+/// let lime = LimeTabular::new(training.view())?.feature_names(["signal", "noise"])?.num_samples(500);
 /// let explanation = lime.explain(&Doubler, array![0.9, 0.5].view(), 0)?;
 /// assert_eq!(explanation.features[0].condition, "signal > 0.74");
 /// assert!(explanation.features[0].weight > 0.5);
@@ -172,17 +172,22 @@ impl LimeTabular {
         })
     }
 
-    /// Names the features; ignored when the count differs.
-    pub fn feature_names<I, S>(mut self, names: I) -> Self
+    /// Names the features; fails when the count differs.
+    pub fn feature_names<I, S>(mut self, names: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
-        if names.len() == self.bins.len() {
-            self.feature_names = names;
+        if names.len() != self.bins.len() {
+            return Err(ExplainError::shape(
+                "feature names",
+                self.bins.len(),
+                names.len(),
+            ));
         }
-        self
+        self.feature_names = names;
+        Ok(self)
     }
 
     /// Perturbations per explanation (default 5000).

@@ -21,6 +21,7 @@ fn surrogate_finds_the_drivers_and_reports_fidelity() {
     let lime = LimeTabular::new(training().view())
         .expect("lime")
         .feature_names(["a", "b", "c", "d"])
+        .expect("four names")
         .seed(5);
     let explanation = lime
         .explain(&model, array![0.9, 0.1, 0.5, 0.5].view(), 0)
@@ -71,6 +72,7 @@ fn bad_input_is_rejected() {
     data[[3, 1]] = f64::NAN;
     assert!(LimeTabular::new(data.view()).is_err());
     let lime = LimeTabular::new(training().view()).expect("lime");
+    assert!(lime.clone().feature_names(["only one"]).is_err());
     let model = FnModel::new(1, |x| vec![x[0]]);
     assert!(lime.explain(&model, array![1.0, 2.0].view(), 0).is_err());
     assert!(

@@ -207,6 +207,8 @@ fn parallel_and_single_threaded_results_are_identical() {
 fn rejects_wrong_columns_and_coverless_splits() {
     let (ensemble, _) = random_ensemble(71, 3, 1, 3, 1, false, Aggregation::Sum);
     let explainer = TreeExplainer::new(&ensemble).expect("explainer");
+    assert!(explainer.clone().feature_names(["a", "b"]).is_err());
+    assert!(explainer.clone().output_names(["a", "b"]).is_err());
     assert!(matches!(
         explainer.shap_values(array![[1.0, 2.0]].view()),
         Err(ExplainError::Shape { .. })

@@ -55,7 +55,7 @@ pub enum TreeShapAlgorithm {
 ///     split_rule: SplitRule::LessThan, output: TreeOutput::All,
 /// };
 /// let ensemble = TreeEnsemble::new(vec![stump], 2, vec![0.0], Aggregation::Sum, OutputLink::Identity)?;
-/// let explainer = TreeExplainer::new(&ensemble)?.feature_names(["x0", "x1"]);
+/// let explainer = TreeExplainer::new(&ensemble)?.feature_names(["x0", "x1"])?;
 /// let shap = explainer.shap_values(array![[0.7, 9.0]].view())?;
 /// assert!((explainer.expected_value()[0] - 2.2).abs() < 1e-12);
 /// assert!((shap.values[[0, 0, 0]] - 0.8).abs() < 1e-12);
@@ -198,30 +198,40 @@ impl<'a> TreeExplainer<'a> {
         TreeExplainer::new(model.tree_ensemble())
     }
 
-    /// Names the features (default `x0`, `x1`, ...); ignored when the count differs.
-    pub fn feature_names<I, S>(mut self, names: I) -> Self
+    /// Names the features (default `x0`, `x1`, ...); fails when the count differs.
+    pub fn feature_names<I, S>(mut self, names: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
-        if names.len() == self.ensemble.n_features() {
-            self.feature_names = names;
+        if names.len() != self.ensemble.n_features() {
+            return Err(ExplainError::shape(
+                "feature names",
+                self.ensemble.n_features(),
+                names.len(),
+            ));
         }
-        self
+        self.feature_names = names;
+        Ok(self)
     }
 
-    /// Names the outputs (class names); ignored when the count differs.
-    pub fn output_names<I, S>(mut self, names: I) -> Self
+    /// Names the outputs (class names); fails when the count differs.
+    pub fn output_names<I, S>(mut self, names: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         let names: Vec<String> = names.into_iter().map(Into::into).collect();
-        if names.len() == self.ensemble.n_outputs() {
-            self.output_names = names;
+        if names.len() != self.ensemble.n_outputs() {
+            return Err(ExplainError::shape(
+                "output names",
+                self.ensemble.n_outputs(),
+                names.len(),
+            ));
         }
-        self
+        self.output_names = names;
+        Ok(self)
     }
 
     /// Whether every call checks that expected value plus SHAP values equals the raw output
