@@ -490,6 +490,25 @@ impl SearchQuery {
         }
     }
 
+    /// Which run files the conditions need (the order is applied to whole runs).
+    pub(crate) fn needs(&self) -> crate::read::Needs {
+        let mut needs = crate::read::Needs {
+            record: false,
+            params: false,
+            metrics: false,
+        };
+        for condition in &self.conditions {
+            match condition.field {
+                Field::Metric(_) => needs.metrics = true,
+                Field::Param(_) => needs.params = true,
+                // The folder name gives the number, id and name without reading run.json.
+                Field::Number | Field::Id | Field::Name => {}
+                _ => needs.record = true,
+            }
+        }
+        needs
+    }
+
     /// Keeps the matching runs and sorts them.
     pub fn apply(&self, runs: Vec<RunSummary>) -> Vec<RunSummary> {
         let mut kept: Vec<RunSummary> = runs

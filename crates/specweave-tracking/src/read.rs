@@ -126,11 +126,89 @@ pub(crate) fn run_dirs(experiments: &Path) -> Result<Vec<(u32, PathBuf)>> {
     Ok(dirs)
 }
 
+/// Which files of a run a search must read before it can filter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Needs {
+    pub record: bool,
+    pub params: bool,
+    pub metrics: bool,
+}
+
+impl Needs {
+    const ALL: Needs = Needs {
+        record: true,
+        params: true,
+        metrics: true,
+    };
+}
+
+/// Reads only the files `needs` names; the rest of the summary is left empty, with a record
+/// built from the folder name. Used to filter before reading whole runs.
+fn read_run_partial(number: u32, dir: &Path, needs: Needs) -> Result<RunSummary> {
+    if needs.record && needs.params && needs.metrics {
+        return read_run(dir);
+    }
+    let record = if needs.record {
+        let mut record: RunRecord = read_json(&dir.join(RUN_FILE))?;
+        record.status = effective_status(dir, &record);
+        record
+    } else {
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = id
+            .strip_prefix("exp-")
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(_, name)| name.to_owned())
+            .unwrap_or_default();
+        RunRecord {
+            id,
+            number,
+            name,
+            status: RunStatus::Running,
+            start_time_ms: 0,
+            end_time_ms: None,
+            tags: BTreeMap::new(),
+            notes: Vec::new(),
+            environment: BTreeMap::new(),
+            data_fingerprint: None,
+            schema_fingerprint: None,
+            pid: None,
+            host: None,
+        }
+    };
+    let params = if needs.params {
+        read_json_or_default(&dir.join(PARAMS_FILE))?
+    } else {
+        BTreeMap::new()
+    };
+    let metrics = if needs.metrics {
+        let LatestMetrics(metrics) = read_json_or_default(&dir.join(METRICS_FILE))?;
+        metrics
+    } else {
+        BTreeMap::new()
+    };
+    Ok(RunSummary {
+        record,
+        params,
+        metrics,
+        dir: dir.to_path_buf(),
+    })
+}
+
 /// Reads many run folders, in parallel on large increments.
 fn read_runs(dirs: &[(u32, PathBuf)]) -> Result<Vec<RunSummary>> {
+    read_runs_with(dirs, Needs::ALL)
+}
+
+fn read_runs_with(dirs: &[(u32, PathBuf)], needs: Needs) -> Result<Vec<RunSummary>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if dirs.len() < 256 || threads == 1 {
-        return dirs.iter().map(|(_, dir)| read_run(dir)).collect();
+        return dirs
+            .iter()
+            .map(|(number, dir)| read_run_partial(*number, dir, needs))
+            .collect();
     }
     let chunk = dirs.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -139,7 +217,7 @@ fn read_runs(dirs: &[(u32, PathBuf)]) -> Result<Vec<RunSummary>> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(_, dir)| read_run(dir))
+                        .map(|(number, dir)| read_run_partial(*number, dir, needs))
                         .collect::<Result<Vec<_>>>()
                 })
             })
@@ -225,7 +303,22 @@ impl Tracker {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<RunSummary>> {
-        Ok(query.apply(self.list_runs()?))
+        let dirs = run_dirs(&self.experiments_dir())?;
+        let needs = query.needs();
+        if needs.record && needs.params && needs.metrics {
+            return Ok(query.apply(read_runs(&dirs)?));
+        }
+        // Filter on the files the conditions look at, then read the matching runs whole.
+        let filter_only = SearchQuery {
+            conditions: query.conditions.clone(),
+            order: Vec::new(),
+        };
+        let matching: Vec<(u32, PathBuf)> = filter_only
+            .apply(read_runs_with(&dirs, needs)?)
+            .into_iter()
+            .map(|run| (run.record.number, run.dir))
+            .collect();
+        Ok(query.apply(read_runs(&matching)?))
     }
 
     /// The finished run with the best latest value of `metric` (NaN never wins).

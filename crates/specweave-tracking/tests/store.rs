@@ -304,6 +304,17 @@ fn search_filters_and_orders() -> TestResult {
     );
     assert_eq!(names("status = 'failed'", "")?, ["broken"]);
     assert_eq!(
+        names("name like 'gbdt%'", "metrics.loss asc")?,
+        ["gbdt-deep", "gbdt-shallow"]
+    );
+    let found = tracker.search(&SearchQuery::parse("number = 2", "")?)?;
+    assert_eq!(
+        found[0].record.status,
+        RunStatus::Finished,
+        "matches are read whole"
+    );
+    assert_eq!(found[0].param("model"), Some("knn"));
+    assert_eq!(
         names(
             "params.model like 'gb%' and attributes.status = 'FINISHED'",
             "number desc"
