@@ -30,10 +30,26 @@ fn log(points: u64) -> Result<serde_json::Value> {
     }
     let durable = started.elapsed().as_secs_f64();
     run.finish()?;
+    // The same points with no flush until the end: the cost of a call apart from the disk.
+    let unflushed = tracker
+        .clone()
+        .flush_every(usize::MAX)
+        .start_experiment("peer-memory")?;
+    let started = Instant::now();
+    for step in 0..points {
+        unflushed.log_metric("train/loss", 1.0 / (step + 1) as f64, step)?;
+    }
+    let call_only = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    unflushed.flush()?;
+    let one_flush = started.elapsed().as_secs_f64();
+    unflushed.finish()?;
     let history = tracker.metric_history("1", "train/loss")?;
     Ok(serde_json::json!({
         "points": points,
         "buffered_seconds": buffered,
+        "call_only_seconds": call_only,
+        "single_flush_seconds": one_flush,
         "durable_points": durable_points,
         "durable_seconds": durable,
         "stored_points": history.len(),

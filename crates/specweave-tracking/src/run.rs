@@ -10,10 +10,9 @@ use crate::params::ParamValue;
 use serde::Serialize;
 use specweave_core::Dataset;
 use specweave_core::records::{
-    self, METRICS_FILE, METRICS_HISTORY_FILE, MetricPoint, PARAMS_FILE, RUN_FILE, RunRecord,
-    RunStatus,
+    self, METRICS_FILE, METRICS_HISTORY_FILE, PARAMS_FILE, RUN_FILE, RunRecord, RunStatus,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,12 +51,80 @@ impl Role {
 /// Called with the run folder after a run ends (used to mirror runs to an MLflow server).
 pub(crate) type EndHook = Arc<dyn Fn(&Path) + Send + Sync>;
 
+/// A buffered metric point; the key is an index into the run's key table, so logging a
+/// point allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct PendingPoint {
+    key: u32,
+    value: f64,
+    step: u64,
+    timestamp_ms: i64,
+}
+
 struct RunState {
     record: RunRecord,
     params: BTreeMap<String, String>,
-    latest: BTreeMap<String, f64>,
-    pending: Vec<MetricPoint>,
+    /// Metric keys in order of first use, their JSON text and the latest value of each.
+    keys: Vec<String>,
+    keys_json: Vec<String>,
+    key_ids: HashMap<String, u32>,
+    latest: Vec<f64>,
+    pending: Vec<PendingPoint>,
     ended: bool,
+}
+
+impl RunState {
+    /// The id of a metric key; a key is validated the first time it is seen.
+    fn key_id(&mut self, key: &str) -> Result<u32> {
+        if let Some(&id) = self.key_ids.get(key) {
+            return Ok(id);
+        }
+        validate_key("metric key", key)?;
+        let id = u32::try_from(self.keys.len()).map_err(|_| TrackingError::InvalidName {
+            what: "metric key",
+            value: key.to_owned(),
+            rule: "a run holds at most 2^32 metric keys".into(),
+        })?;
+        self.keys.push(key.to_owned());
+        self.keys_json
+            .push(serde_json::Value::String(key.to_owned()).to_string());
+        self.key_ids.insert(key.to_owned(), id);
+        self.latest.push(f64::NAN);
+        Ok(id)
+    }
+
+    fn latest_map(&self) -> BTreeMap<String, f64> {
+        self.keys
+            .iter()
+            .cloned()
+            .zip(self.latest.iter().copied())
+            .collect()
+    }
+}
+
+/// Appends one `metrics.jsonl` line in [`MetricPoint`]'s format.
+fn write_point_line(out: &mut Vec<u8>, key_json: &str, point: &PendingPoint) {
+    use std::io::Write as _;
+    let value = point.value;
+    // Writing to a Vec cannot fail.
+    let _ = if value.is_finite() {
+        // `{:?}` is the shortest text that reads back as the same f64, and valid JSON.
+        write!(out, "{{\"key\":{key_json},\"value\":{value:?},")
+    } else {
+        let text = if value.is_nan() {
+            "NaN"
+        } else if value > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        };
+        write!(out, "{{\"key\":{key_json},\"value\":\"{text}\",")
+    };
+    let _ = writeln!(
+        out,
+        "\"step\":{},\"timestamp_ms\":{}}}",
+        point.step, point.timestamp_ms
+    );
 }
 
 /// A live experiment run. Obtained from [`Tracker::start_experiment`](crate::Tracker::start_experiment)
@@ -144,7 +211,10 @@ impl Run {
             state: Mutex::new(RunState {
                 record,
                 params: BTreeMap::new(),
-                latest: BTreeMap::new(),
+                keys: Vec::new(),
+                keys_json: Vec::new(),
+                key_ids: HashMap::new(),
+                latest: Vec::new(),
                 pending: Vec::new(),
                 ended: false,
             }),
@@ -232,11 +302,9 @@ impl Run {
     /// Logs one metric value at a step (0 when not stepped). NaN and ±inf are stored.
     /// Buffered: call [`Run::flush`] to make it durable before the run ends.
     pub fn log_metric(&self, key: &str, value: f64, step: u64) -> Result<()> {
-        validate_key("metric key", key)?;
         let timestamp_ms = now_ms();
         let mut state = self.live_state()?;
-        self.push_point(&mut state, key, value, step, timestamp_ms)?;
-        Ok(())
+        self.push_point(&mut state, key, value, step, timestamp_ms)
     }
 
     /// Logs several metrics at one step, with one timestamp.
@@ -248,7 +316,6 @@ impl Run {
         let timestamp_ms = now_ms();
         let mut state = self.live_state()?;
         for (key, value) in metrics {
-            validate_key("metric key", key.as_ref())?;
             self.push_point(&mut state, key.as_ref(), value, step, timestamp_ms)?;
         }
         Ok(())
@@ -262,14 +329,10 @@ impl Run {
         step: u64,
         timestamp_ms: i64,
     ) -> Result<()> {
-        match state.latest.get_mut(key) {
-            Some(latest) => *latest = value,
-            None => {
-                state.latest.insert(key.to_owned(), value);
-            }
-        }
-        state.pending.push(MetricPoint {
-            key: key.to_owned(),
+        let key = state.key_id(key)?;
+        state.latest[key as usize] = value;
+        state.pending.push(PendingPoint {
+            key,
             value,
             step,
             timestamp_ms,
@@ -285,18 +348,16 @@ impl Run {
             return Ok(());
         }
         let history = self.dir.join(METRICS_HISTORY_FILE);
-        let mut lines = Vec::with_capacity(state.pending.len() * 64);
+        let mut lines = Vec::with_capacity(state.pending.len() * 80);
         for point in &state.pending {
-            serde_json::to_writer(&mut lines, point)
-                .map_err(TrackingError::json(&history, None))?;
-            lines.push(b'\n');
+            write_point_line(&mut lines, &state.keys_json[point.key as usize], point);
         }
         // One append of whole lines, then sync: a crash can only tear the last line.
         append(&history, &lines, true)?;
         state.pending.clear();
         atomic_write_json(
             &self.dir.join(METRICS_FILE),
-            &latest_metrics_json(&state.latest),
+            &latest_metrics_json(&state.latest_map()),
         )
     }
 
@@ -508,5 +569,43 @@ pub(crate) fn copy_recursively(source: &Path, target: &Path) -> Result<u64> {
         Ok(total)
     } else {
         std::fs::copy(source, target).map_err(TrackingError::io("copy to", target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use specweave_core::records::MetricPoint;
+
+    #[test]
+    fn point_lines_parse_as_metric_points() -> std::result::Result<(), serde_json::Error> {
+        for value in [
+            0.1,
+            1.0,
+            -2.5e-7,
+            1e300,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let mut line = Vec::new();
+            let point = PendingPoint {
+                key: 0,
+                value,
+                step: 7,
+                timestamp_ms: 1_700_000_000_123,
+            };
+            write_point_line(&mut line, "\"val/loss \\\"q\\\"\"", &point);
+            assert_eq!(line.last(), Some(&b'\n'));
+            let parsed: MetricPoint = serde_json::from_slice(&line)?;
+            assert_eq!(parsed.key, "val/loss \"q\"");
+            assert_eq!((parsed.step, parsed.timestamp_ms), (7, 1_700_000_000_123));
+            assert!(
+                parsed.value == value || (parsed.value.is_nan() && value.is_nan()),
+                "{value}"
+            );
+        }
+        Ok(())
     }
 }
