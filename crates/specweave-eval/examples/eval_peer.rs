@@ -16,7 +16,11 @@ use std::time::Instant;
 
 type BoxError = Box<dyn std::error::Error>;
 
-fn write_column<T: Copy>(path: &Path, values: &[T], bytes: impl Fn(T) -> [u8; 8]) -> Result<(), BoxError> {
+fn write_column<T: Copy>(
+    path: &Path,
+    values: &[T],
+    bytes: impl Fn(T) -> [u8; 8],
+) -> Result<(), BoxError> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for &v in values {
         out.write_all(&bytes(v))?;
@@ -47,7 +51,10 @@ fn main() -> Result<(), BoxError> {
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let mut results: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     let mut record = |name: &str, value: f64, seconds: Option<f64>| {
-        results.insert(name.to_string(), serde_json::json!({ "value": value, "seconds": seconds }));
+        results.insert(
+            name.to_string(),
+            serde_json::json!({ "value": value, "seconds": seconds }),
+        );
     };
     match kind.as_str() {
         "binary" => {
@@ -78,13 +85,21 @@ fn main() -> Result<(), BoxError> {
         }
         "ranking" => {
             let n_users: usize = args.get(3).map_or(Ok(100_000), |s| s.parse())?;
-            let (users, items, relevance, scores) = specweave_eval::synthetic::ranking(n_users, 100, 7);
+            let (users, items, relevance, scores) =
+                specweave_eval::synthetic::ranking(n_users, 100, 7);
             write_column(&dir.join("users.u64"), &users, u64::to_le_bytes)?;
             write_column(&dir.join("items.u64"), &items, u64::to_le_bytes)?;
             write_column(&dir.join("relevance.f64"), &relevance, f64::to_le_bytes)?;
             write_column(&dir.join("scores.f64"), &scores, f64::to_le_bytes)?;
-            let input = RankingInput { users: &users, items: &items, relevance: &relevance, scores: &scores };
-            let (r, t) = timed(5, || single.install(|| evaluate_ranking(&input, 10, Gain::Linear)));
+            let input = RankingInput {
+                users: &users,
+                items: &items,
+                relevance: &relevance,
+                scores: &scores,
+            };
+            let (r, t) = timed(5, || {
+                single.install(|| evaluate_ranking(&input, 10, Gain::Linear))
+            });
             let r = r?;
             for (name, value) in r.named() {
                 record(&name, value, Some(t));

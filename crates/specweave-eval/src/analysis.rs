@@ -3,7 +3,6 @@
 
 use crate::error::{EvalError, Result, check_finite, check_len};
 use crate::registry::{EvalInput, MetricSettings, Task, evaluate_metrics};
-use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -179,33 +178,8 @@ fn evaluate_slice(
     rows: &[usize],
     settings: &MetricSettings,
 ) -> SliceMetrics {
-    let gather = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let gather_ids = |v: &[u64]| rows.iter().map(|&i| v[i]).collect::<Vec<u64>>();
-    let labels = gather(input.labels);
-    let scores = gather(input.scores);
-    let weights = input.weights.map(gather);
-    let lower = input.lower.map(gather);
-    let upper = input.upper.map(gather);
-    let users = input.users.map(gather_ids);
-    let items = input.items.map(gather_ids);
-    let probabilities = input.probabilities.map(|p| {
-        let mut out = Array2::zeros((rows.len(), p.ncols()));
-        for (r, &i) in rows.iter().enumerate() {
-            out.row_mut(r).assign(&p.row(i));
-        }
-        out
-    });
-    let sliced = EvalInput {
-        labels: &labels,
-        scores: &scores,
-        probabilities: probabilities.as_ref().map(|p| p.view()),
-        weights: weights.as_deref(),
-        users: users.as_deref(),
-        items: items.as_deref(),
-        lower: lower.as_deref(),
-        upper: upper.as_deref(),
-        training_series: input.training_series,
-    };
+    let gathered = input.gather(rows);
+    let sliced = gathered.view(input.training_series);
     match evaluate_metrics(task, &sliced, settings) {
         Ok(metrics) => SliceMetrics {
             slice,

@@ -219,7 +219,7 @@ impl RankingInput<'_> {
     }
 
     /// Row ranges of each user, in first-appearance order when rows are already grouped by
-    /// user, otherwise after a stable sort by user id. Returns the row order and the ranges.
+    /// user, otherwise after a radix sort by user id. Returns the row order and the ranges.
     fn groups(&self) -> (Option<Vec<u32>>, Vec<(usize, usize)>) {
         let n = self.users.len();
         let mut ranges = Vec::new();

@@ -167,6 +167,64 @@ impl<'a> EvalInput<'a> {
         self
     }
 
+    /// Checks that every column present has one entry per row. `scores` may be empty when
+    /// multiclass probabilities are given.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.labels.len();
+        if n == 0 {
+            return Err(EvalError::Empty("no rows to evaluate".into()));
+        }
+        if !(self.probabilities.is_some() && self.scores.is_empty()) {
+            check_len("scores", n, self.scores.len())?;
+        }
+        if let Some(p) = self.probabilities {
+            check_len("probability rows", n, p.nrows())?;
+        }
+        for (what, column) in [
+            ("sample weights", self.weights),
+            ("lower bounds", self.lower),
+            ("upper bounds", self.upper),
+        ] {
+            if let Some(c) = column {
+                check_len(what, n, c.len())?;
+            }
+        }
+        for (what, column) in [("users", self.users), ("items", self.items)] {
+            if let Some(c) = column {
+                check_len(what, n, c.len())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows `rows` of every column (for resampling and slicing), as owned columns.
+    pub(crate) fn gather(&self, rows: &[usize]) -> GatheredInput {
+        let gather = |v: &[f64]| {
+            if v.is_empty() {
+                Vec::new()
+            } else {
+                rows.iter().map(|&i| v[i]).collect()
+            }
+        };
+        let gather_ids = |v: &[u64]| rows.iter().map(|&i| v[i]).collect::<Vec<u64>>();
+        GatheredInput {
+            labels: gather(self.labels),
+            scores: gather(self.scores),
+            probabilities: self.probabilities.map(|p| {
+                let mut out = ndarray::Array2::zeros((rows.len(), p.ncols()));
+                for (r, &i) in rows.iter().enumerate() {
+                    out.row_mut(r).assign(&p.row(i));
+                }
+                out
+            }),
+            weights: self.weights.map(gather),
+            users: self.users.map(gather_ids),
+            items: self.items.map(gather_ids),
+            lower: self.lower.map(gather),
+            upper: self.upper.map(gather),
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -175,6 +233,36 @@ impl<'a> EvalInput<'a> {
     /// True without rows.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+}
+
+/// Owned columns of a subset of rows; [`GatheredInput::view`] lends them as an input.
+#[derive(Debug, Clone)]
+pub(crate) struct GatheredInput {
+    labels: Vec<f64>,
+    scores: Vec<f64>,
+    probabilities: Option<ndarray::Array2<f64>>,
+    weights: Option<Vec<f64>>,
+    users: Option<Vec<u64>>,
+    items: Option<Vec<u64>>,
+    lower: Option<Vec<f64>>,
+    upper: Option<Vec<f64>>,
+}
+
+impl GatheredInput {
+    /// The subset as an input; the training series is shared with the original.
+    pub(crate) fn view<'a>(&'a self, training_series: Option<&'a [f64]>) -> EvalInput<'a> {
+        EvalInput {
+            labels: &self.labels,
+            scores: &self.scores,
+            probabilities: self.probabilities.as_ref().map(|p| p.view()),
+            weights: self.weights.as_deref(),
+            users: self.users.as_deref(),
+            items: self.items.as_deref(),
+            lower: self.lower.as_deref(),
+            upper: self.upper.as_deref(),
+            training_series,
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use crate::ranking::{Gain, evaluate_ranking};
 pub use crate::registry::EvalInput;
 use crate::registry::{MetricSettings, Task, evaluate_metrics, ranking_input};
 use crate::stats::{Bootstrap, IntervalMethod};
-use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -262,32 +261,14 @@ fn row_report(
     }
     let bootstrap = options.bootstrapper();
     let on_rows = |rows: &[usize]| -> BTreeMap<String, f64> {
-        let gather = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        let labels = gather(input.labels);
-        let scores = gather(input.scores);
-        let weights = input.weights.map(gather);
-        let lower = input.lower.map(gather);
-        let upper = input.upper.map(gather);
-        let probabilities = input.probabilities.map(|p| {
-            let mut out = Array2::zeros((rows.len(), p.ncols()));
-            for (r, &i) in rows.iter().enumerate() {
-                out.row_mut(r).assign(&p.row(i));
-            }
-            out
-        });
-        let resampled = EvalInput {
-            labels: &labels,
-            scores: &scores,
-            probabilities: probabilities.as_ref().map(|p| p.view()),
-            weights: weights.as_deref(),
-            users: None,
-            items: None,
-            lower: lower.as_deref(),
-            upper: upper.as_deref(),
-            training_series: input.training_series,
-        };
+        let resampled = input.gather(rows);
         // A resample can make a metric undefined (one class only); it then drops out.
-        evaluate_metrics(task, &resampled, &options.metrics).unwrap_or_default()
+        evaluate_metrics(
+            task,
+            &resampled.view(input.training_series),
+            &options.metrics,
+        )
+        .unwrap_or_default()
     };
     let replicates: Vec<BTreeMap<String, f64>> = (0..options.bootstrap)
         .into_par_iter()

@@ -30,7 +30,12 @@ fn naive_auc(y: &[f64], s: &[f64], w: &[f64]) -> f64 {
 
 /// Σ over distinct thresholds t (descending) of (R(t) − R(prev)) · P(t), by full scans.
 fn naive_ap(y: &[f64], s: &[f64], w: &[f64]) -> f64 {
-    let mut thresholds: Vec<f64> = s.iter().zip(w).filter(|p| *p.1 > 0.0).map(|p| *p.0).collect();
+    let mut thresholds: Vec<f64> = s
+        .iter()
+        .zip(w)
+        .filter(|p| *p.1 > 0.0)
+        .map(|p| *p.0)
+        .collect();
     thresholds.sort_by(|a, b| b.total_cmp(a));
     thresholds.dedup();
     let total: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();

@@ -75,7 +75,9 @@ pub(crate) fn for_each_tie_block(
 ) {
     match weights {
         None => {
-            let mut pos = Vec::new();
+            // Both get room for every row: capacity that is never written costs no memory
+            // traffic, while growing by doubling would copy.
+            let mut pos = Vec::with_capacity(y_true.len());
             let mut neg = Vec::with_capacity(y_true.len());
             for (&y, &s) in y_true.iter().zip(scores) {
                 if y == 1.0 {
