@@ -351,24 +351,23 @@ pub fn evaluate_ranking(input: &RankingInput<'_>, k: usize, gain: Gain) -> Resul
                 ranked.extend(candidates[..top].iter().map(|c| c.2));
                 ideal.sort_unstable_by(|a, b| b.total_cmp(a));
                 let scores = UserScores::compute(ranked, ideal, k, gain);
-                let items = candidates[..top].iter().map(|c| c.1).collect();
+                let items: Vec<u64> = candidates[..top].iter().map(|c| c.1).collect();
                 (input.users[row(start)], scores, items)
             },
         )
         .collect();
     let n_users = results.len() as f64;
     let mut mean = UserScores::default();
-    let mut recommended = HashSet::new();
+    let recommended_items = distinct_count(results.iter().flat_map(|r| r.2.iter().copied()));
     let mut users = Vec::with_capacity(results.len());
     let mut per_user = Vec::with_capacity(results.len());
-    for (user, s, items) in results {
+    for (user, s, _) in results {
         mean.precision += s.precision;
         mean.recall += s.recall;
         mean.ndcg += s.ndcg;
         mean.average_precision += s.average_precision;
         mean.reciprocal_rank += s.reciprocal_rank;
         mean.hit += s.hit;
-        recommended.extend(items);
         users.push(user);
         per_user.push(s);
     }
@@ -382,15 +381,35 @@ pub fn evaluate_ranking(input: &RankingInput<'_>, k: usize, gain: Gain) -> Resul
     ] {
         *v /= n_users;
     }
-    let catalog: HashSet<u64> = input.items.iter().copied().collect();
     Ok(RankingScores {
         k,
         users,
         per_user,
         mean,
-        recommended_items: recommended.len(),
-        catalog_items: catalog.len(),
+        recommended_items,
+        catalog_items: distinct_count(input.items.iter().copied()),
     })
+}
+
+/// Number of distinct ids. Ids are usually dense (internal item ids), so a bitmap over
+/// `0..=max` does it in one pass; sparse ids (hashes) fall back to a hash set.
+fn distinct_count<I: Iterator<Item = u64> + Clone>(ids: I) -> usize {
+    let (count, max) = ids
+        .clone()
+        .fold((0usize, 0u64), |(c, m), id| (c + 1, m.max(id)));
+    if count == 0 {
+        return 0;
+    }
+    let dense_limit = (64 * count as u64).max(1 << 20);
+    if max < dense_limit {
+        let mut bits = vec![0u64; (max / 64 + 1) as usize];
+        for id in ids {
+            bits[(id / 64) as usize] |= 1 << (id % 64);
+        }
+        bits.iter().map(|w| w.count_ones() as usize).sum()
+    } else {
+        ids.collect::<HashSet<u64>>().len()
+    }
 }
 
 /// Catalog coverage of recommendation lists: distinct recommended items / catalog size.

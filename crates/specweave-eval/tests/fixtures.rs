@@ -211,7 +211,13 @@ fn statistical_tests() -> TestResult {
     let mut y = vec![1usize; 40];
     y.extend([0; 10]);
     let a: Vec<usize> = (0..50)
-        .map(|i| if !(30..40).contains(&i) { y[i] } else { 1 - y[i] })
+        .map(|i| {
+            if !(30..40).contains(&i) {
+                y[i]
+            } else {
+                1 - y[i]
+            }
+        })
         .collect();
     let b: Vec<usize> = (0..50)
         .map(|i| if i < 30 { 1 - y[i] } else { y[i] })
