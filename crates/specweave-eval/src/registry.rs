@@ -395,12 +395,12 @@ fn binary(input: &EvalInput<'_>, settings: &MetricSettings) -> Result<BTreeMap<S
     m.insert("recall".into(), cm.recall(positive)?);
     m.insert("f1".into(), cm.fbeta(1.0, positive)?);
     m.insert("mcc".into(), cm.mcc());
-    m.insert("roc_auc".into(), roc_auc_unchecked(y, s, w));
+    m.insert("roc_auc".into(), roc_auc_unchecked(y, s, w)?);
     m.insert(
         "average_precision".into(),
-        average_precision_unchecked(y, s, w),
+        average_precision_unchecked(y, s, w)?,
     );
-    m.insert("pr_auc".into(), pr_auc_unchecked(y, s, w));
+    m.insert("pr_auc".into(), pr_auc_unchecked(y, s, w)?);
     if s.iter().all(|p| (0.0..=1.0).contains(p)) {
         m.insert("log_loss".into(), log_loss(y, s, w)?);
         m.insert("brier".into(), brier(y, s, w)?);

@@ -173,6 +173,16 @@ fn ranking_edge_cases() -> TestResult {
     assert_eq!(s.users, vec![1, 2]);
     assert_eq!(s.mean.precision, 0.5);
     assert!(evaluate_ranking(&input, 0, Gain::Linear).is_err());
+    // coverage with sparse (hashed) item ids
+    let big = u64::MAX - 10;
+    let input = RankingInput {
+        users: &[1, 1, 2, 2],
+        items: &[big, big - 1, big, big - 2],
+        relevance: &[1.0, 0.0, 0.0, 1.0],
+        scores: &[0.9, 0.1, 0.5, 0.4],
+    };
+    let s = evaluate_ranking(&input, 1, Gain::Linear)?;
+    assert_eq!((s.recommended_items, s.catalog_items), (1, 3));
     Ok(())
 }
 

@@ -137,7 +137,7 @@ pub fn roc_auc_ovr(
             .map(|&y| f64::from(u8::from(y == c)))
             .collect();
         let column: Vec<f64> = probabilities.column(c).to_vec();
-        let auc = roc_auc_unchecked(&labels, &column, weights);
+        let auc = roc_auc_unchecked(&labels, &column, weights)?;
         let prevalence: f64 = match weights {
             None => labels.iter().sum(),
             Some(w) => labels.iter().zip(w).map(|(l, w)| l * w).sum(),

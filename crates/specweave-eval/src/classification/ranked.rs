@@ -66,24 +66,31 @@ pub(crate) fn check_binary(y_true: &[f64], scores: &[f64], weights: Option<&[f64
 /// Visits each block of tied scores from the highest score down with
 /// `(threshold key, positive weight, negative weight)` of the block.
 ///
-/// Rows with zero weight are dropped first, as scikit-learn does.
+/// Rows with zero weight are dropped first, as scikit-learn does. Labels and scores are
+/// validated while the keys are built (one pass instead of three); lengths and weights must
+/// have been checked by the caller.
 pub(crate) fn for_each_tie_block(
     y_true: &[f64],
     scores: &[f64],
     weights: Option<&[f64]>,
     mut visit: impl FnMut(u64, f64, f64),
-) {
+) -> Result<()> {
     match weights {
         None => {
             // Both get room for every row: capacity that is never written costs no memory
             // traffic, while growing by doubling would copy.
             let mut pos = Vec::with_capacity(y_true.len());
             let mut neg = Vec::with_capacity(y_true.len());
-            for (&y, &s) in y_true.iter().zip(scores) {
+            for (row, (&y, &s)) in y_true.iter().zip(scores).enumerate() {
+                if !s.is_finite() {
+                    return Err(non_finite_score(row, s));
+                }
                 if y == 1.0 {
                     pos.push(f64_key(s));
-                } else {
+                } else if y == 0.0 {
                     neg.push(f64_key(s));
+                } else {
+                    return Err(non_binary_label(row, y));
                 }
             }
             radix_sort_u64(&mut pos);
@@ -93,7 +100,13 @@ pub(crate) fn for_each_tie_block(
         Some(w) => {
             let mut pos: Vec<(u64, f64)> = Vec::new();
             let mut neg: Vec<(u64, f64)> = Vec::new();
-            for ((&y, &s), &wi) in y_true.iter().zip(scores).zip(w) {
+            for (row, ((&y, &s), &wi)) in y_true.iter().zip(scores).zip(w).enumerate() {
+                if !s.is_finite() {
+                    return Err(non_finite_score(row, s));
+                }
+                if y != 0.0 && y != 1.0 {
+                    return Err(non_binary_label(row, y));
+                }
                 if wi == 0.0 {
                     continue;
                 }
@@ -110,6 +123,29 @@ pub(crate) fn for_each_tie_block(
             merge_blocks(&pos_keys, &neg_keys, |i| pos[i].1, |j| neg[j].1, &mut visit);
         }
     }
+    Ok(())
+}
+
+fn non_finite_score(row: usize, value: f64) -> crate::EvalError {
+    crate::EvalError::NonFinite {
+        what: "scores".into(),
+        row,
+        value,
+    }
+}
+
+fn non_binary_label(row: usize, value: f64) -> crate::EvalError {
+    crate::EvalError::invalid(
+        "labels",
+        row,
+        format!("binary labels must be 0 or 1, found {value}"),
+    )
+}
+
+/// Checks what [`for_each_tie_block`] does not: lengths and weights.
+fn check_shape(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> Result<()> {
+    check_len("scores", y_true.len(), scores.len())?;
+    check_weights(weights, y_true.len())
 }
 
 /// Merges two ascending key arrays from the top, grouping equal keys across both.
@@ -168,7 +204,7 @@ pub fn binary_curve(
         curve.thresholds.push(key_f64(key));
         curve.tps.push(tp);
         curve.fps.push(fp);
-    });
+    })?;
     Ok(curve)
 }
 
@@ -186,23 +222,28 @@ pub fn binary_curve(
 /// # Ok::<(), specweave_eval::EvalError>(())
 /// ```
 pub fn roc_auc(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    check_binary(y_true, scores, weights)?;
-    Ok(roc_auc_unchecked(y_true, scores, weights))
+    check_shape(y_true, scores, weights)?;
+    roc_auc_unchecked(y_true, scores, weights)
 }
 
-pub(crate) fn roc_auc_unchecked(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> f64 {
+/// ROC AUC after lengths and weights were checked (labels and scores are checked here).
+pub(crate) fn roc_auc_unchecked(
+    y_true: &[f64],
+    scores: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<f64> {
     let (mut tp, mut fp, mut area) = (0.0, 0.0, 0.0);
     for_each_tie_block(y_true, scores, weights, |_, dtp, dfp| {
         // trapezoid between (fp, tp) and (fp + dfp, tp + dtp), in unnormalised units
         area += dfp * (2.0 * tp + dtp);
         tp += dtp;
         fp += dfp;
-    });
+    })?;
     if tp <= 0.0 || fp <= 0.0 {
         tracing::warn!("only one class present in the labels; ROC AUC is undefined (NaN)");
-        return f64::NAN;
+        return Ok(f64::NAN);
     }
-    area / (2.0 * tp * fp)
+    Ok(area / (2.0 * tp * fp))
 }
 
 /// Average precision (scikit-learn `average_precision_score`, binary): the step-wise sum
@@ -218,15 +259,16 @@ pub(crate) fn roc_auc_unchecked(y_true: &[f64], scores: &[f64], weights: Option<
 /// # Ok::<(), specweave_eval::EvalError>(())
 /// ```
 pub fn average_precision(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    check_binary(y_true, scores, weights)?;
-    Ok(average_precision_unchecked(y_true, scores, weights))
+    check_shape(y_true, scores, weights)?;
+    average_precision_unchecked(y_true, scores, weights)
 }
 
+/// Average precision after lengths and weights were checked.
 pub(crate) fn average_precision_unchecked(
     y_true: &[f64],
     scores: &[f64],
     weights: Option<&[f64]>,
-) -> f64 {
+) -> Result<f64> {
     let (mut tp, mut fp, mut sum) = (0.0, 0.0, 0.0);
     for_each_tie_block(y_true, scores, weights, |_, dtp, dfp| {
         tp += dtp;
@@ -234,12 +276,12 @@ pub(crate) fn average_precision_unchecked(
         if dtp > 0.0 {
             sum += dtp * tp / (tp + fp);
         }
-    });
+    })?;
     if tp <= 0.0 {
         tracing::warn!("no positive labels; average precision is 0");
-        return 0.0;
+        return Ok(0.0);
     }
-    sum / tp
+    Ok(sum / tp)
 }
 
 /// Area under the precision-recall curve by the trapezoid rule, as scikit-learn's
@@ -253,11 +295,16 @@ pub(crate) fn average_precision_unchecked(
 /// # Ok::<(), specweave_eval::EvalError>(())
 /// ```
 pub fn pr_auc(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    check_binary(y_true, scores, weights)?;
-    Ok(pr_auc_unchecked(y_true, scores, weights))
+    check_shape(y_true, scores, weights)?;
+    pr_auc_unchecked(y_true, scores, weights)
 }
 
-pub(crate) fn pr_auc_unchecked(y_true: &[f64], scores: &[f64], weights: Option<&[f64]>) -> f64 {
+/// PR AUC after lengths and weights were checked.
+pub(crate) fn pr_auc_unchecked(
+    y_true: &[f64],
+    scores: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<f64> {
     let total_pos: f64 = match weights {
         None => y_true.iter().filter(|&&y| y == 1.0).count() as f64,
         Some(w) => y_true
@@ -269,7 +316,7 @@ pub(crate) fn pr_auc_unchecked(y_true: &[f64], scores: &[f64], weights: Option<&
     };
     if total_pos <= 0.0 {
         tracing::warn!("no positive labels; PR AUC is undefined (NaN)");
-        return f64::NAN;
+        return Ok(f64::NAN);
     }
     let (mut tp, mut fp, mut area) = (0.0, 0.0, 0.0);
     let (mut prev_recall, mut prev_precision) = (0.0, 1.0);
@@ -281,8 +328,8 @@ pub(crate) fn pr_auc_unchecked(y_true: &[f64], scores: &[f64], weights: Option<&
         area += (recall - prev_recall) * (precision + prev_precision) / 2.0;
         prev_recall = recall;
         prev_precision = precision;
-    });
-    area
+    })?;
+    Ok(area)
 }
 
 /// The ROC curve (scikit-learn `roc_curve` with `drop_intermediate=False`).
