@@ -354,7 +354,7 @@ pub fn evaluate_metrics(
 ) -> Result<BTreeMap<String, f64>> {
     match task {
         Task::Classification => match input.probabilities {
-            Some(p) => multiclass(input, p, settings),
+            Some(p) => multiclass(input, p),
             None => binary(input, settings),
         },
         Task::Regression => regression_metrics(input),
@@ -408,12 +408,7 @@ fn binary(input: &EvalInput<'_>, settings: &MetricSettings) -> Result<BTreeMap<S
     Ok(m)
 }
 
-fn multiclass(
-    input: &EvalInput<'_>,
-    p: ArrayView2<'_, f64>,
-    settings: &MetricSettings,
-) -> Result<BTreeMap<String, f64>> {
-    let _ = settings;
+fn multiclass(input: &EvalInput<'_>, p: ArrayView2<'_, f64>) -> Result<BTreeMap<String, f64>> {
     check_len("probability rows", input.labels.len(), p.nrows())?;
     let truth: Vec<usize> = input
         .labels

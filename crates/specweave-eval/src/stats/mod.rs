@@ -4,8 +4,8 @@
 mod bootstrap;
 mod cv;
 pub mod distributions;
-mod tests;
+mod two_models;
 
 pub use bootstrap::{Bootstrap, Interval, IntervalMethod, PairedBootstrap, quantile_sorted};
 pub use cv::{CvSummary, UNSTABLE_STD};
-pub use tests::{DelongResult, TestResult, delong, mcnemar, permutation_test};
+pub use two_models::{DelongResult, TestResult, delong, mcnemar, permutation_test};
