@@ -75,6 +75,8 @@ fn sklearn_label_metric_fixtures() -> TestResult {
     // matthews_corrcoef([+1, +1, +1, -1], [+1, -1, +1, +1]) == -0.333...
     let cm = ConfusionMatrix::new(&[1, 1, 1, 0], &[1, 0, 1, 1], None)?;
     assert!(close(cm.mcc(), -0.3333333333333333, 1e-15));
+    // a huge class index is refused instead of allocating its square
+    assert!(ConfusionMatrix::new(&[0, 1_000_000], &[0, 0], None).is_err());
     // zero division: nothing predicted positive gives precision 0
     let cm = ConfusionMatrix::new(&[1, 0], &[0, 0], None)?;
     assert_eq!(cm.precision(Average::Binary { positive: 1 })?, 0.0);

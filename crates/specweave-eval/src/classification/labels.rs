@@ -25,6 +25,9 @@ pub enum Average {
     Weighted,
 }
 
+/// Most classes a confusion matrix may have (its size grows with the square).
+pub const MAX_CLASSES: usize = 4096;
+
 /// A (weighted) confusion matrix: rows are true classes, columns predicted classes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfusionMatrix {
@@ -33,7 +36,8 @@ pub struct ConfusionMatrix {
 }
 
 impl ConfusionMatrix {
-    /// Builds the matrix; the number of classes is one more than the largest index seen.
+    /// Builds the matrix; the number of classes is one more than the largest index seen
+    /// (at most [`MAX_CLASSES`]).
     ///
     /// ```
     /// use specweave_eval::classification::ConfusionMatrix;
@@ -51,6 +55,21 @@ impl ConfusionMatrix {
             ));
         }
         let n = y_true.iter().chain(y_pred).max().map_or(0, |&m| m + 1);
+        if n > MAX_CLASSES {
+            let row = y_true
+                .iter()
+                .zip(y_pred)
+                .position(|(&t, &p)| t.max(p) + 1 == n)
+                .unwrap_or(0);
+            return Err(EvalError::invalid(
+                "labels",
+                row,
+                format!(
+                    "class index {} is above the supported {MAX_CLASSES} classes",
+                    n - 1
+                ),
+            ));
+        }
         let mut matrix = Array2::zeros((n, n));
         for (i, (&t, &p)) in y_true.iter().zip(y_pred).enumerate() {
             matrix[[t, p]] += weight_at(weights, i);

@@ -8,7 +8,9 @@ mod labels;
 mod probabilistic;
 mod ranked;
 
-pub use labels::{Average, ClassReport, ConfusionMatrix, binary_labels, threshold_labels};
+pub use labels::{
+    Average, ClassReport, ConfusionMatrix, MAX_CLASSES, binary_labels, threshold_labels,
+};
 pub use probabilistic::{
     OvrAverage, brier, brier_multiclass, log_loss, log_loss_multiclass, roc_auc_ovr,
 };
