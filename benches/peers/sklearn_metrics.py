@@ -21,12 +21,26 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
+    accuracy_score,
     auc,
     average_precision_score,
+    balanced_accuracy_score,
     brier_score_loss,
+    explained_variance_score,
+    f1_score,
     log_loss,
+    matthews_corrcoef,
+    max_error,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    median_absolute_error,
     precision_recall_curve,
+    precision_score,
+    r2_score,
+    recall_score,
     roc_auc_score,
+    root_mean_squared_error,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,6 +93,35 @@ def main():
             print(f"{name:<18} {seconds:>10.4f} {mine['seconds']:>12.4f} {ratio:>7.1f}×  {agree} ({rel:.1e})")
         else:
             print(f"{name:<18} {'':>10} {'':>12} {'':>8}  {agree} ({rel:.1e})")
+    # every other registry metric, values only
+    predicted = (s > 0.5).astype(np.float64)
+    actual = y * 2.0 + s
+    forecast = s * 3.0
+    checks = {
+        "classification:accuracy": lambda: accuracy_score(y, predicted),
+        "classification:balanced_accuracy": lambda: balanced_accuracy_score(y, predicted),
+        "classification:precision": lambda: precision_score(y, predicted),
+        "classification:recall": lambda: recall_score(y, predicted),
+        "classification:f1": lambda: f1_score(y, predicted),
+        "classification:mcc": lambda: matthews_corrcoef(y, predicted),
+        "regression:mse": lambda: mean_squared_error(actual, forecast),
+        "regression:rmse": lambda: root_mean_squared_error(actual, forecast),
+        "regression:mae": lambda: mean_absolute_error(actual, forecast),
+        "regression:medae": lambda: median_absolute_error(actual, forecast),
+        "regression:max_error": lambda: max_error(actual, forecast),
+        "regression:r2": lambda: r2_score(actual, forecast),
+        "regression:explained_variance": lambda: explained_variance_score(actual, forecast),
+        "regression:mape": lambda: mean_absolute_percentage_error(actual, forecast),
+        # no scikit-learn function; the formula written out in NumPy
+        "regression:smape": lambda: np.mean(2 * np.abs(forecast - actual) / (np.abs(actual) + np.abs(forecast))),
+    }
+    for name, f in checks.items():
+        value = f()
+        mine = ours[name]["value"]
+        rel = abs(mine - value) / max(abs(value), 1e-300)
+        agree = rel <= TOLERANCE
+        all_agree &= agree
+        print(f"{name:<34} peer {value:.12g}  specweave {mine:.12g}  {agree} ({rel:.1e})")
     _, np_sort = timed(lambda: np.sort(s), repeats)
     print(f"sort bound: radix sort of the u64 keys {ours['sort_bound_radix']['seconds']:.4f} s, "
           f"std sort_unstable {ours['sort_bound_std']['seconds']:.4f} s, np.sort {np_sort:.4f} s; "

@@ -8,6 +8,7 @@
 
 use specweave_eval::classification::{average_precision, brier, log_loss, pr_auc, roc_auc};
 use specweave_eval::ranking::{Gain, RankingInput, evaluate_ranking};
+use specweave_eval::registry::{EvalInput, MetricSettings, Task, evaluate_metrics};
 use specweave_eval::sort::{f64_key, radix_sort_u64};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -82,6 +83,31 @@ fn main() -> Result<(), BoxError> {
                 v
             });
             record("sort_bound_std", f64::NAN, Some(t));
+            // every registry metric of binary classification, and of regression on columns
+            // derived from the same data (the peer derives them with the same float ops)
+            let settings = MetricSettings::default();
+            let classification = evaluate_metrics(
+                Task::Classification,
+                &EvalInput::scored(&labels, &scores),
+                &settings,
+            )?;
+            for (name, value) in classification {
+                record(&format!("classification:{name}"), value, None);
+            }
+            let actual: Vec<f64> = labels
+                .iter()
+                .zip(&scores)
+                .map(|(y, s)| y * 2.0 + s)
+                .collect();
+            let predicted: Vec<f64> = scores.iter().map(|s| s * 3.0).collect();
+            let regression = evaluate_metrics(
+                Task::Regression,
+                &EvalInput::scored(&actual, &predicted),
+                &settings,
+            )?;
+            for (name, value) in regression {
+                record(&format!("regression:{name}"), value, None);
+            }
         }
         "ranking" => {
             let n_users: usize = args.get(3).map_or(Ok(100_000), |s| s.parse())?;
