@@ -11,6 +11,7 @@ mod imbalance;
 mod linear;
 mod registry;
 mod trees;
+mod tune;
 
 pub use baseline::*;
 pub use cv::{
@@ -29,3 +30,7 @@ pub use registry::{LEARNER_NAMES, MODEL_NAMES, learner_from_params, load_model};
 pub use trees::boosting::{GradientBoosting, GradientBoostingModel, GradientBoostingParams};
 pub use trees::decision_tree::{Criterion, DecisionTree, DecisionTreeModel, DecisionTreeParams};
 pub use trees::forest::{MaxFeatures, RandomForest, RandomForestModel, RandomForestParams};
+pub use tune::{
+    Direction, NoTrialObserver, ParamSpace, SearchSpace, SearchStrategy, Trial, TrialObserver,
+    TuneResult, Tuner,
+};
