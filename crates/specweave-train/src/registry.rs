@@ -6,9 +6,9 @@ use crate::error::{Result, TrainError};
 use crate::imbalance::ThresholdedModel;
 use crate::{
     DecisionTree, DecisionTreeModel, DummyClassifier, DummyClassifierModel, DummyRegressor,
-    DummyRegressorModel, ElasticNet, GradientBoosting, GradientBoostingModel, LinearModel,
-    LinearRegression, LogisticRegression, RandomForest, RandomForestModel, Ridge, ThresholdRule,
-    ThresholdRuleModel,
+    DummyRegressorModel, ElasticNet, GaussianNaiveBayes, GaussianNbModel, GradientBoosting,
+    GradientBoostingModel, KNearestNeighbours, KnnModel, LinearModel, LinearRegression,
+    LogisticRegression, RandomForest, RandomForestModel, Ridge, ThresholdRule, ThresholdRuleModel,
 };
 use serde::de::DeserializeOwned;
 use specweave_core::{Learner, Model, ModelFile};
@@ -25,6 +25,8 @@ pub const LEARNER_NAMES: &[&str] = &[
     DecisionTree::NAME,
     RandomForest::NAME,
     GradientBoosting::NAME,
+    KNearestNeighbours::NAME,
+    GaussianNaiveBayes::NAME,
 ];
 
 /// Algorithm names [`load_model`] knows.
@@ -39,6 +41,8 @@ pub const MODEL_NAMES: &[&str] = &[
     DecisionTree::NAME,
     RandomForest::NAME,
     GradientBoosting::NAME,
+    KNearestNeighbours::NAME,
+    GaussianNaiveBayes::NAME,
     ThresholdedModel::NAME,
 ];
 
@@ -78,6 +82,8 @@ pub fn learner_from_params(name: &str, params: &serde_json::Value) -> Result<Box
         DecisionTree::NAME => Box::new(DecisionTree::new(parse(name, params)?)?),
         RandomForest::NAME => Box::new(RandomForest::new(parse(name, params)?)?),
         GradientBoosting::NAME => Box::new(GradientBoosting::new(parse(name, params)?)?),
+        KNearestNeighbours::NAME => Box::new(KNearestNeighbours::new(parse(name, params)?)?),
+        GaussianNaiveBayes::NAME => Box::new(GaussianNaiveBayes::new(parse(name, params)?)?),
         other => {
             return Err(specweave_core::Error::UnknownModel {
                 name: other.to_string(),
@@ -107,6 +113,8 @@ pub fn load_model(bytes: &[u8]) -> Result<Box<dyn Model>> {
         GradientBoosting::NAME => Box::new(validated_trees(
             file.json_payload::<GradientBoostingModel>()?,
         )?),
+        KNearestNeighbours::NAME => Box::new(file.json_payload::<KnnModel>()?),
+        GaussianNaiveBayes::NAME => Box::new(file.json_payload::<GaussianNbModel>()?),
         ThresholdedModel::NAME => Box::new(ThresholdedModel::from_file(&file)?),
         other => {
             return Err(specweave_core::Error::UnknownModel {

@@ -464,3 +464,44 @@ fn training_is_deterministic_under_a_seed() {
         booster.fit(&data).expect("fit").to_bytes().expect("save")
     );
 }
+
+#[test]
+fn neighbours_and_naive_bayes_classify_and_round_trip() {
+    for (train, test, floor) in [
+        (binary(1500, 6, 1), binary(500, 6, 2), 0.75),
+        (multiclass(900, 3), multiclass(300, 4), 0.8),
+    ] {
+        let learners: Vec<Box<dyn Learner>> = vec![
+            Box::new(
+                KNearestNeighbours::new(KnnParams {
+                    k: 15,
+                    weights: NeighbourWeights::Distance,
+                })
+                .expect("params"),
+            ),
+            Box::new(KNearestNeighbours::new(KnnParams::default()).expect("params")),
+            Box::new(GaussianNaiveBayes::default()),
+        ];
+        for learner in learners {
+            let model = learner.fit(&train).expect("fit");
+            let predictions = model.predict(test.features()).expect("predict");
+            assert_probabilities(&predictions);
+            let accuracy = accuracy_on(&test, &predictions);
+            assert!(
+                accuracy >= floor,
+                "{} accuracy {accuracy} below {floor}",
+                learner.name()
+            );
+            assert_round_trip(model.as_ref(), &test);
+        }
+    }
+    let tiny = binary(3, 3, 1);
+    let err = KNearestNeighbours::new(KnnParams {
+        k: 5,
+        ..Default::default()
+    })
+    .expect("params")
+    .fit(&tiny)
+    .expect_err("k > rows");
+    assert!(err.to_string().contains('k'), "{err}");
+}
