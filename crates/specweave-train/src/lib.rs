@@ -44,6 +44,7 @@ mod error;
 mod imbalance;
 mod knn;
 mod linear;
+mod measured;
 mod naive_bayes;
 mod registry;
 mod trees;
@@ -63,6 +64,7 @@ pub use linear::{
     ElasticNet, ElasticNetParams, LinearLink, LinearModel, LinearRegression,
     LinearRegressionParams, LogisticRegression, LogisticRegressionParams, Ridge, RidgeParams,
 };
+pub use measured::{MeasuredFit, fit_measured};
 pub use naive_bayes::{GaussianNaiveBayes, GaussianNbModel, GaussianNbParams};
 pub use registry::{LEARNER_NAMES, MODEL_NAMES, learner_from_params, load_model};
 pub use trees::boosting::{GradientBoosting, GradientBoostingModel, GradientBoostingParams};

@@ -72,6 +72,9 @@ impl GrownTree {
     }
 }
 
+/// Nodes with at most this many rows search splits by sorting instead of histograms.
+const SMALL_NODE_ROWS: usize = 256;
+
 /// Gradient sums of a histogram slot or node: `width` gradients, then hessian, then count.
 type Sums = Vec<f64>;
 
@@ -147,31 +150,33 @@ pub(crate) fn grow_tree(
     let root_sums = builder.sums_of(0, n);
     builder.add_node(&root_sums);
     let root = builder.evaluate(0, 0, n, 0, None, &root_sums, rng);
-    let mut pending = vec![root];
+    // Only nodes that can split wait here; the others are final leaves already.
+    let mut pending: Vec<Pending> = vec![root]
+        .into_iter()
+        .filter(|p| p.best.is_some())
+        .collect();
     let mut n_leaves = 1usize;
-    loop {
+    while !pending.is_empty() {
         if config.max_leaves > 0 && n_leaves >= config.max_leaves {
             break;
         }
-        // Leaf-wise: the best gain first when leaves are capped; otherwise any order does.
-        let pick = if config.max_leaves > 0 {
+        // Leaf-wise: the best gain first when leaves are capped; otherwise depth-first.
+        let index = if config.max_leaves > 0 {
             pending
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.best.is_some())
                 .max_by(|a, b| {
                     let ga = a.1.best.as_ref().map_or(f64::NEG_INFINITY, |s| s.gain);
                     let gb = b.1.best.as_ref().map_or(f64::NEG_INFINITY, |s| s.gain);
                     ga.total_cmp(&gb)
                 })
-                .map(|(i, _)| i)
+                .map_or(0, |(i, _)| i)
         } else {
-            pending.iter().rposition(|p| p.best.is_some())
+            pending.len() - 1
         };
-        let Some(index) = pick else { break };
         let candidate = pending.swap_remove(index);
         let children = builder.split(candidate, rng);
-        pending.extend(children);
+        pending.extend(children.into_iter().filter(|p| p.best.is_some()));
         n_leaves += 1;
     }
     let nodes = builder.nodes;
@@ -321,6 +326,21 @@ impl Builder<'_> {
         if !splittable {
             return pending;
         }
+        if histogram.is_none() && n <= SMALL_NODE_ROWS {
+            let features = self.node_features(rng);
+            let mut best = self.best_split_sorted(start, end, &features, sums);
+            if best.is_none() && features.len() < self.tree_features.len() {
+                let rest: Vec<usize> = self
+                    .tree_features
+                    .iter()
+                    .copied()
+                    .filter(|f| !features.contains(f))
+                    .collect();
+                best = self.best_split_sorted(start, end, &rest, sums);
+            }
+            pending.best = best;
+            return pending;
+        }
         let keep_histogram = config.features_per_node == 0;
         let histogram = match histogram {
             Some(h) => h,
@@ -348,66 +368,74 @@ impl Builder<'_> {
     fn best_split(&self, histogram: &Histogram, sums: &[f64]) -> Option<SplitCandidate> {
         let components = self.components;
         let width = self.gradients.width;
-        let config = self.config;
-        let parent_score = self.score(sums);
-        let mut best: Option<SplitCandidate> = None;
-        let mut left = vec![0.0; components];
-        let mut candidate_left = vec![0.0; components];
-        let mut right = vec![0.0; components];
+        let mut scan = SplitScan::new(self, sums);
         for (slot, &f) in histogram.features.iter().enumerate() {
             let bins =
                 &histogram.data[slot * BIN_SLOTS * components..(slot + 1) * BIN_SLOTS * components];
             let missing =
                 &bins[MISSING_BIN as usize * components..(MISSING_BIN as usize + 1) * components];
-            let has_missing = missing[width + 1] > 0.0;
-            let n_bins = self.mapper.n_bins(f);
-            left.iter_mut().for_each(|v| *v = 0.0);
-            for b in 0..n_bins.saturating_sub(1) {
+            scan.start_feature(f, missing);
+            for b in 0..self.mapper.n_bins(f).saturating_sub(1) {
                 let bin = &bins[b * components..(b + 1) * components];
-                if bin[width + 1] == 0.0 {
-                    continue;
-                }
-                left.iter_mut().zip(bin).for_each(|(l, v)| *l += v);
-                for missing_left in [false, true] {
-                    if missing_left && !has_missing {
-                        continue;
-                    }
-                    let l = &mut candidate_left;
-                    l.copy_from_slice(&left);
-                    if missing_left {
-                        l.iter_mut().zip(missing).for_each(|(a, m)| *a += m);
-                    }
-                    right
-                        .iter_mut()
-                        .zip(sums.iter().zip(l.iter()))
-                        .for_each(|(r, (s, a))| *r = s - a);
-                    let (nl, nr) = (l[width + 1], right[width + 1]);
-                    if nl < config.min_samples_leaf.max(1) as f64
-                        || nr < config.min_samples_leaf.max(1) as f64
-                        || l[width] < config.min_hessian_leaf
-                        || right[width] < config.min_hessian_leaf
-                    {
-                        continue;
-                    }
-                    let gain = self.score(l) + self.score(&right) - parent_score;
-                    if gain > config.min_gain && best.as_ref().is_none_or(|s| gain > s.gain) {
-                        // Without missing values in training, send them where most rows went.
-                        let default_left = if has_missing {
-                            missing_left
-                        } else {
-                            l[width] >= right[width]
-                        };
-                        best = Some(SplitCandidate {
-                            gain,
-                            feature: f,
-                            bin: b as u8,
-                            missing_left: default_left,
-                        });
-                    }
+                if bin[width + 1] != 0.0 {
+                    scan.add_and_consider(b as u8, bin);
                 }
             }
         }
-        best
+        scan.best
+    }
+
+    /// Split search for small nodes: sorts the node's (bin, row) pairs per feature instead of
+    /// filling 256-slot histograms, which would cost more than the rows themselves.
+    fn best_split_sorted(
+        &self,
+        start: usize,
+        end: usize,
+        features: &[usize],
+        sums: &[f64],
+    ) -> Option<SplitCandidate> {
+        let width = self.gradients.width;
+        let components = self.components;
+        let rows = &self.rows[start..end];
+        let mut scan = SplitScan::new(self, sums);
+        let mut pairs: Vec<(u8, u32)> = Vec::with_capacity(rows.len());
+        let mut group = vec![0.0; components];
+        let mut missing = vec![0.0; components];
+        let add_row = |target: &mut [f64], r: usize| {
+            let grad = &self.gradients.grad[r * width..(r + 1) * width];
+            target[..width]
+                .iter_mut()
+                .zip(grad)
+                .for_each(|(t, g)| *t += g);
+            target[width] += self.gradients.hess[r];
+            target[width + 1] += 1.0;
+        };
+        for &f in features {
+            let column = self.binned.column(f);
+            pairs.clear();
+            pairs.extend(rows.iter().map(|&r| (column[r as usize], r)));
+            pairs.sort_unstable_by_key(|&(b, _)| b);
+            missing.iter_mut().for_each(|v| *v = 0.0);
+            let n_present = pairs.partition_point(|&(b, _)| b != MISSING_BIN);
+            for &(_, r) in &pairs[n_present..] {
+                add_row(&mut missing, r as usize);
+            }
+            scan.start_feature(f, &missing);
+            let mut i = 0;
+            while i < n_present {
+                let bin = pairs[i].0;
+                group.iter_mut().for_each(|v| *v = 0.0);
+                while i < n_present && pairs[i].0 == bin {
+                    add_row(&mut group, pairs[i].1 as usize);
+                    i += 1;
+                }
+                // The last present bin cannot leave anything on the right but missing rows.
+                if i < n_present {
+                    scan.add_and_consider(bin, &group);
+                }
+            }
+        }
+        scan.best
     }
 
     /// Splits a pending node, returning its two children as new pending nodes.
@@ -478,5 +506,95 @@ impl Builder<'_> {
         let left = self.evaluate(left_node, start, mid, depth, left_hist, &left_sums, rng);
         let right = self.evaluate(right_node, mid, end, depth, right_hist, &right_sums, rng);
         vec![left, right]
+    }
+}
+
+/// Running state of a split search over one node: left sums as bins are added in order, and
+/// the best split so far.
+struct SplitScan<'b, 'a> {
+    builder: &'b Builder<'a>,
+    sums: &'b [f64],
+    parent_score: f64,
+    feature: usize,
+    left: Vec<f64>,
+    candidate_left: Vec<f64>,
+    right: Vec<f64>,
+    missing: Vec<f64>,
+    has_missing: bool,
+    best: Option<SplitCandidate>,
+}
+
+impl<'b, 'a> SplitScan<'b, 'a> {
+    fn new(builder: &'b Builder<'a>, sums: &'b [f64]) -> Self {
+        let components = builder.components;
+        SplitScan {
+            builder,
+            sums,
+            parent_score: builder.score(sums),
+            feature: 0,
+            left: vec![0.0; components],
+            candidate_left: vec![0.0; components],
+            right: vec![0.0; components],
+            missing: vec![0.0; components],
+            has_missing: false,
+            best: None,
+        }
+    }
+
+    fn start_feature(&mut self, feature: usize, missing: &[f64]) {
+        let width = self.builder.gradients.width;
+        self.feature = feature;
+        self.left.iter_mut().for_each(|v| *v = 0.0);
+        self.missing.copy_from_slice(missing);
+        self.has_missing = missing[width + 1] > 0.0;
+    }
+
+    /// Adds bin `bin` to the left side and considers splitting right after it, with missing
+    /// values on either side.
+    fn add_and_consider(&mut self, bin: u8, sums_of_bin: &[f64]) {
+        let width = self.builder.gradients.width;
+        let config = self.builder.config;
+        self.left
+            .iter_mut()
+            .zip(sums_of_bin)
+            .for_each(|(l, v)| *l += v);
+        for missing_left in [false, true] {
+            if missing_left && !self.has_missing {
+                continue;
+            }
+            let l = &mut self.candidate_left;
+            l.copy_from_slice(&self.left);
+            if missing_left {
+                l.iter_mut().zip(&self.missing).for_each(|(a, m)| *a += m);
+            }
+            self.right
+                .iter_mut()
+                .zip(self.sums.iter().zip(l.iter()))
+                .for_each(|(r, (s, a))| *r = s - a);
+            let (nl, nr) = (l[width + 1], self.right[width + 1]);
+            let min_rows = config.min_samples_leaf.max(1) as f64;
+            if nl < min_rows
+                || nr < min_rows
+                || l[width] < config.min_hessian_leaf
+                || self.right[width] < config.min_hessian_leaf
+            {
+                continue;
+            }
+            let gain = self.builder.score(l) + self.builder.score(&self.right) - self.parent_score;
+            if gain > config.min_gain && self.best.as_ref().is_none_or(|s| gain > s.gain) {
+                // Without missing values in training, send them where most weight went.
+                let default_left = if self.has_missing {
+                    missing_left
+                } else {
+                    l[width] >= self.right[width]
+                };
+                self.best = Some(SplitCandidate {
+                    gain,
+                    feature: self.feature,
+                    bin,
+                    missing_left: default_left,
+                });
+            }
+        }
     }
 }
