@@ -91,10 +91,13 @@ struct SplitCandidate {
     feature: usize,
     bin: u8,
     missing_left: bool,
+    /// Sums of the rows going left (missing rows included when they go left).
+    left_sums: Vec<f64>,
 }
 
 struct Pending {
     node: usize,
+    sums: Vec<f64>,
     start: usize,
     end: usize,
     depth: usize,
@@ -249,41 +252,46 @@ impl Builder<'_> {
         let components = self.components;
         let width = self.gradients.width;
         let rows = &self.rows[start..end];
-        let grad = self.gradients.grad;
-        let hess = self.gradients.hess;
-        let one_feature = |f: usize| {
-            let mut slots = vec![0.0; BIN_SLOTS * components];
+        // Gather the node's gradients once, in row order, so every feature pass reads them
+        // sequentially instead of jumping through the full arrays.
+        let mut ordered = Vec::with_capacity(rows.len() * (width + 1));
+        for &r in rows {
+            let r = r as usize;
+            ordered.extend_from_slice(&self.gradients.grad[r * width..(r + 1) * width]);
+            ordered.push(self.gradients.hess[r]);
+        }
+        let fill = |f: usize, slots: &mut [f64]| {
             let column = self.binned.column(f);
             if width == 1 {
-                for &r in rows {
-                    let r = r as usize;
-                    let base = column[r] as usize * 3;
-                    slots[base] += grad[r];
-                    slots[base + 1] += hess[r];
+                for (&r, gh) in rows.iter().zip(ordered.chunks_exact(2)) {
+                    let base = column[r as usize] as usize * 3;
+                    slots[base] += gh[0];
+                    slots[base + 1] += gh[1];
                     slots[base + 2] += 1.0;
                 }
             } else {
-                for &r in rows {
-                    let r = r as usize;
-                    let base = column[r] as usize * components;
-                    for k in 0..width {
-                        slots[base + k] += grad[r * width + k];
-                    }
-                    slots[base + width] += hess[r];
+                for (&r, gh) in rows.iter().zip(ordered.chunks_exact(width + 1)) {
+                    let base = column[r as usize] as usize * components;
+                    slots[base..base + width + 1]
+                        .iter_mut()
+                        .zip(gh)
+                        .for_each(|(s, v)| *s += v);
                     slots[base + width + 1] += 1.0;
                 }
             }
-            slots
         };
-        let parts: Vec<Vec<f64>> = if self.config.parallel && rows.len() >= 2048 {
-            features.par_iter().map(|&f| one_feature(f)).collect()
+        let mut data = vec![0.0; features.len() * BIN_SLOTS * components];
+        let chunk = BIN_SLOTS * components;
+        if self.config.parallel && rows.len() >= 2048 {
+            data.par_chunks_mut(chunk)
+                .zip(features.par_iter())
+                .for_each(|(slots, &f)| fill(f, slots));
         } else {
-            features.iter().map(|&f| one_feature(f)).collect()
-        };
-        Histogram {
-            features,
-            data: parts.concat(),
+            data.chunks_mut(chunk)
+                .zip(features.iter())
+                .for_each(|(slots, &f)| fill(f, slots));
         }
+        Histogram { features, data }
     }
 
     fn node_features(&self, rng: &mut ChaCha8Rng) -> Vec<usize> {
@@ -317,6 +325,7 @@ impl Builder<'_> {
             && self.score(sums) >= 0.0;
         let mut pending = Pending {
             node,
+            sums: sums.to_vec(),
             start,
             end,
             depth,
@@ -471,8 +480,13 @@ impl Builder<'_> {
         self.nodes.split_bin[node] = split.bin;
         self.nodes.missing_left[node] = split.missing_left;
 
-        let left_sums = self.sums_of(start, mid);
-        let right_sums = self.sums_of(mid, end);
+        let left_sums = split.left_sums;
+        let right_sums: Vec<f64> = pending
+            .sums
+            .iter()
+            .zip(&left_sums)
+            .map(|(s, l)| s - l)
+            .collect();
         let left_node = self.add_node(&left_sums);
         let right_node = self.add_node(&right_sums);
         self.nodes.left[node] = left_node as u32;
@@ -558,6 +572,10 @@ impl<'b, 'a> SplitScan<'b, 'a> {
             .iter_mut()
             .zip(sums_of_bin)
             .for_each(|(l, v)| *l += v);
+        if width == 1 {
+            self.consider_scalar(bin);
+            return;
+        }
         for missing_left in [false, true] {
             if missing_left && !self.has_missing {
                 continue;
@@ -588,11 +606,63 @@ impl<'b, 'a> SplitScan<'b, 'a> {
                 } else {
                     l[width] >= self.right[width]
                 };
+                // Rows go left by `missing_left` during the scan; the default direction only
+                // differs without missing rows, where the two sums are the same.
                 self.best = Some(SplitCandidate {
                     gain,
                     feature: self.feature,
                     bin,
                     missing_left: default_left,
+                    left_sums: l.clone(),
+                });
+            }
+        }
+    }
+
+    /// [`SplitScan::add_and_consider`]'s evaluation for one gradient component, on scalars.
+    fn consider_scalar(&mut self, bin: u8) {
+        let config = self.builder.config;
+        let lambda = config.lambda;
+        let min_rows = config.min_samples_leaf.max(1) as f64;
+        let score = |g: f64, h: f64| {
+            if h + lambda > 0.0 {
+                g * g / (h + lambda)
+            } else {
+                0.0
+            }
+        };
+        let (total_g, total_h, total_n) = (self.sums[0], self.sums[1], self.sums[2]);
+        for missing_left in [false, true] {
+            if missing_left && !self.has_missing {
+                continue;
+            }
+            let (mut g, mut h, mut n) = (self.left[0], self.left[1], self.left[2]);
+            if missing_left {
+                g += self.missing[0];
+                h += self.missing[1];
+                n += self.missing[2];
+            }
+            let (rg, rh, rn) = (total_g - g, total_h - h, total_n - n);
+            if n < min_rows
+                || rn < min_rows
+                || h < config.min_hessian_leaf
+                || rh < config.min_hessian_leaf
+            {
+                continue;
+            }
+            let gain = score(g, h) + score(rg, rh) - self.parent_score;
+            if gain > config.min_gain && self.best.as_ref().is_none_or(|s| gain > s.gain) {
+                let default_left = if self.has_missing {
+                    missing_left
+                } else {
+                    h >= rh
+                };
+                self.best = Some(SplitCandidate {
+                    gain,
+                    feature: self.feature,
+                    bin,
+                    missing_left: default_left,
+                    left_sums: vec![g, h, n],
                 });
             }
         }
