@@ -36,6 +36,7 @@ mod convert;
 mod error;
 mod load;
 mod profile;
+mod schema;
 mod sketch;
 pub mod split;
 pub mod synth;
@@ -46,6 +47,10 @@ pub use load::{LoadOptions, TargetKind, load_dataset};
 pub use profile::{
     ColumnProfile, CorrelatedPair, LeakageSuspect, NumericSummary, Profile, ProfileOptions,
     QUANTILE_LEVELS, QuantileValue, TargetProfile, ValueCount, profile_file,
+};
+pub use schema::{
+    ColumnRole, ColumnSchema, ColumnType, DataSchema, Rule, RuleViolations, SchemaOptions,
+    ValidationReport, ViolationExample, infer_schema, validate_file,
 };
 pub use table::{
     BatchStream, FileFormat, ReadOptions, Table, TableBuilder, open_batches, read_table,

@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+pub mod data;
+
 /// Errors from any command, boxed: each library crate has its own error type.
 pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -11,6 +13,9 @@ pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
 pub enum Command {
     /// Print the versions of the specweave crates.
     Version,
+    /// Data stage: profile, infer a schema, validate against it.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -20,5 +25,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
             println!("specweave {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Data(command) => data::run(command),
     }
 }
