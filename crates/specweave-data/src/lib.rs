@@ -34,8 +34,10 @@
 
 mod convert;
 mod error;
+mod interactions;
 mod load;
 mod profile;
+mod sample;
 mod schema;
 mod sketch;
 pub mod split;
@@ -43,11 +45,15 @@ pub mod synth;
 mod table;
 
 pub use error::{DataError, Result};
+pub use interactions::{
+    InteractionOptions, load_inter, load_interactions, load_movielens, load_series,
+};
 pub use load::{LoadOptions, TargetKind, load_dataset};
 pub use profile::{
     ColumnProfile, CorrelatedPair, LeakageSuspect, NumericSummary, Profile, ProfileOptions,
     QUANTILE_LEVELS, QuantileValue, TargetProfile, ValueCount, profile_file,
 };
+pub use sample::{SampleOptions, SampleSummary, write_sample};
 pub use schema::{
     ColumnRole, ColumnSchema, ColumnType, DataSchema, Rule, RuleViolations, SchemaOptions,
     ValidationReport, ViolationExample, infer_schema, validate_file,
