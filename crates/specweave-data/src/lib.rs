@@ -36,6 +36,7 @@ mod convert;
 mod error;
 mod interactions;
 mod load;
+pub mod pipeline;
 mod profile;
 mod sample;
 mod schema;
