@@ -273,7 +273,13 @@ impl ColumnState {
         )
     }
 
-    fn update(&mut self, array: &arrow::array::ArrayRef) -> Result<(Vec<u64>, BatchValues)> {
+    /// Updates the summaries with one batch; returns the value hashes (for row hashes) and the
+    /// values (text only when `keep_text`, which only the target needs).
+    fn update(
+        &mut self,
+        array: &arrow::array::ArrayRef,
+        keep_text: bool,
+    ) -> Result<(Vec<u64>, BatchValues)> {
         if self.numeric() {
             let values = convert::to_f64(array, &self.name)?;
             let mut hashes = Vec::with_capacity(values.len());
@@ -314,7 +320,9 @@ impl ColumnState {
                     None | Some("") => {
                         self.missing += 1;
                         hashes.push(MISSING_HASH);
-                        owned.push(None);
+                        if keep_text {
+                            owned.push(None);
+                        }
                     }
                     Some(text) => {
                         let h = hash_str(text);
@@ -327,7 +335,9 @@ impl ColumnState {
                         } else {
                             self.counts_capped = true;
                         }
-                        owned.push(Some(text.to_owned()));
+                        if keep_text {
+                            owned.push(Some(text.to_owned()));
+                        }
                     }
                 }
             }
@@ -478,7 +488,7 @@ pub fn profile_file(path: impl AsRef<Path>, options: &ProfileOptions) -> Result<
         let updates: Vec<(Vec<u64>, BatchValues)> = columns
             .par_iter_mut()
             .enumerate()
-            .map(|(i, state)| state.update(batch.column(i)))
+            .map(|(i, state)| state.update(batch.column(i), Some(i) == target_index))
             .collect::<Result<_>>()?;
         // Row hashes for duplicate detection.
         for row in 0..n {
@@ -601,13 +611,15 @@ fn update_association(
                     per_class[c].add_slice(values);
                 }
             }
-            BatchValues::Text(values) => {
+            BatchValues::Text(_) => {
                 if association.joint_capped.contains(&feature) {
                     continue;
                 }
                 let joint = association.joint.entry(feature).or_default();
-                for ((value, hash), label) in values.iter().zip(hashes).zip(labels) {
-                    if let (Some(_), Some(c)) = (value, label) {
+                for (hash, label) in hashes.iter().zip(labels) {
+                    if let Some(c) = label
+                        && *hash != MISSING_HASH
+                    {
                         *joint.entry((*hash, *c)).or_insert(0) += 1;
                     }
                 }

@@ -33,7 +33,7 @@ impl TDigest {
     pub(crate) fn extend(&mut self, values: impl IntoIterator<Item = f64>) {
         for v in values {
             self.buffer.push(v);
-            if self.buffer.len() >= 8192 {
+            if self.buffer.len() >= 32_768 {
                 self.flush();
             }
         }
@@ -66,23 +66,32 @@ impl TDigest {
         self.buffer.clear();
         self.total += incoming;
         let total = self.total;
-        let scale =
-            |q: f64| self.compression / (2.0 * std::f64::consts::PI) * (2.0 * q - 1.0).asin();
+        let compression = self.compression;
+        // Scale k1: k(q) = δ/(2π)·asin(2q − 1). A centroid may grow while k rises by at most 1,
+        // i.e. while q stays below k⁻¹(k(q_start) + 1), computed once per centroid.
+        let q_limit = |q_start: f64| -> f64 {
+            let k = compression / (2.0 * std::f64::consts::PI) * (2.0 * q_start - 1.0).asin() + 1.0;
+            let angle = k * 2.0 * std::f64::consts::PI / compression;
+            if angle >= std::f64::consts::FRAC_PI_2 {
+                1.0
+            } else {
+                (angle.sin() + 1.0) / 2.0
+            }
+        };
         let mut means = Vec::with_capacity(self.compression as usize * 2);
         let mut weights = Vec::with_capacity(self.compression as usize * 2);
         let mut weight_so_far = 0.0;
         let (mut cur_mean, mut cur_weight) = merged[0];
-        let mut k_lower = scale(0.0);
+        let mut limit = q_limit(0.0) * total;
         for &(mean, weight) in &merged[1..] {
-            let q = (weight_so_far + cur_weight + weight) / total;
-            if scale(q.min(1.0)) - k_lower <= 1.0 {
+            if weight_so_far + cur_weight + weight <= limit {
                 cur_mean += (mean - cur_mean) * weight / (cur_weight + weight);
                 cur_weight += weight;
             } else {
                 weight_so_far += cur_weight;
                 means.push(cur_mean);
                 weights.push(cur_weight);
-                k_lower = scale((weight_so_far / total).min(1.0));
+                limit = q_limit((weight_so_far / total).min(1.0)) * total;
                 cur_mean = mean;
                 cur_weight = weight;
             }
