@@ -176,16 +176,22 @@ impl DataError {
             };
         }
         let lowered = text.to_lowercase();
-        let message = if lowered.contains("utf-8") || lowered.contains("utf8") {
-            format!("invalid UTF-8: {text}")
-        } else {
-            text
-        };
+        if lowered.contains("utf-8") || lowered.contains("utf8") {
+            // The tokenizer reports "... in field K near byte index B at line N" (1-based line).
+            return DataError::Csv {
+                path: path.to_path_buf(),
+                line: number_after("at line ").or_else(|| number_after("for line ")),
+                column: number_after("in field ")
+                    .or_else(|| number_after("and field "))
+                    .and_then(|c| columns.get(c).cloned()),
+                message: "invalid UTF-8 in a value".into(),
+            };
+        }
         DataError::Csv {
             path: path.to_path_buf(),
             line: None,
             column: None,
-            message,
+            message: text,
         }
     }
 }

@@ -165,9 +165,10 @@ fn open_csv(path: &Path, delimiter: u8, options: &ReadOptions) -> Result<BatchSt
     let format = Format::default()
         .with_header(true)
         .with_delimiter(delimiter);
+    let header = read_header(path, delimiter)?;
     let (inferred, _) = format
         .infer_schema(BufReader::new(&mut file), Some(options.infer_rows))
-        .map_err(|e| DataError::from_csv(path, e, &[], 1))?;
+        .map_err(|e| DataError::from_csv(path, e, &header, 1))?;
     let schema = if options.text_columns {
         Schema::new(
             inferred
@@ -243,6 +244,20 @@ fn open_parquet(path: &Path, options: &ReadOptions) -> Result<BatchStream> {
         schema,
         inner: Box::new(inner),
     })
+}
+
+/// The column names of a CSV header, for error messages that name columns.
+fn read_header(path: &Path, delimiter: u8) -> Result<Vec<String>> {
+    let mut first = Vec::new();
+    let file = File::open(path).map_err(DataError::io(path))?;
+    std::io::BufRead::read_until(&mut BufReader::new(file), b'\n', &mut first)
+        .map_err(DataError::io(path))?;
+    let line = String::from_utf8_lossy(&first);
+    Ok(line
+        .trim_end_matches(['\r', '\n'])
+        .split(char::from(delimiter))
+        .map(|name| name.trim_matches('"').to_owned())
+        .collect())
 }
 
 /// Checks that `path` starts with bytes a CSV reader can decode, so invalid UTF-8 in the header

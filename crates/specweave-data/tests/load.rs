@@ -186,7 +186,26 @@ fn invalid_utf8_is_a_clear_error() -> TestResult {
     assert!(err.to_string().contains("invalid UTF-8"), "{err}");
     let body = write(&dir, "b.csv", b"a,b\n1,x\n2,\xff\xfe\n")?;
     let err = load_dataset(&body, &LoadOptions::new()).expect_err("bad value");
-    assert!(err.to_string().to_lowercase().contains("utf-8"), "{err}");
+    assert!(
+        matches!(&err, DataError::Csv { line: Some(3), column: Some(c), .. } if c == "b"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("invalid UTF-8"), "{err}");
+    // Past the rows used for type inference, the batch decoder reports it.
+    let mut late = b"a,b\n".to_vec();
+    for i in 0..20 {
+        late.extend_from_slice(format!("{i},x\n").as_bytes());
+    }
+    late.extend_from_slice(b"20,\xff\n");
+    let path = write(&dir, "late.csv", &late)?;
+    let options =
+        LoadOptions::new().read_options(specweave_data::ReadOptions::default().infer_rows(5));
+    let err = load_dataset(&path, &options).expect_err("bad late value");
+    assert!(err.to_string().contains("invalid UTF-8"), "{err}");
+    assert!(
+        matches!(&err, DataError::Csv { line: Some(22), .. }),
+        "{err}"
+    );
     Ok(())
 }
 
