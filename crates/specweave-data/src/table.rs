@@ -144,6 +144,18 @@ impl Iterator for BatchStream {
 /// Opens a CSV or Parquet file (format from the extension) as a stream of record batches.
 ///
 /// Fails with a clear error on an empty file, a truncated Parquet file or an unreadable header.
+///
+/// ```
+/// use specweave_data::{ReadOptions, open_batches};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("d.csv");
+/// std::fs::write(&path, "x,y\n1,a\n2,b\n3,c\n")?;
+/// let stream = open_batches(&path, &ReadOptions::default().batch_size(2))?;
+/// assert_eq!(stream.column_names(), ["x", "y"]);
+/// let sizes: Vec<usize> = stream.map(|b| b.map(|b| b.num_rows())).collect::<Result<_, _>>()?;
+/// assert_eq!(sizes, [2, 1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn open_batches(path: impl AsRef<Path>, options: &ReadOptions) -> Result<BatchStream> {
     let path = path.as_ref();
     match FileFormat::from_path(path)? {

@@ -8,6 +8,18 @@ use std::collections::HashMap;
 ///
 /// Groups are placed largest first into the fold with the fewest rows so far (scikit-learn's
 /// method), which is deterministic; needs the dataset's group ids.
+///
+/// ```
+/// use ndarray::Array2;
+/// use specweave_core::{Dataset, Splitter};
+/// use specweave_data::split::GroupKFold;
+/// let customers: Vec<String> = ["a", "a", "b", "c", "c", "c"].map(String::from).to_vec();
+/// let data = Dataset::builder(Array2::zeros((6, 1))).groups(customers).build()?;
+/// let folds = GroupKFold::new(2).split(&data)?;
+/// assert_eq!(folds[0].validation, [3, 4, 5]); // the largest group fills a fold
+/// assert_eq!(folds[1].validation, [0, 1, 2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct GroupKFold {
     k: usize,

@@ -10,6 +10,17 @@ use specweave_core::{Dataset, Error, Fold, Result, Splitter};
 ///
 /// Each class's rows (shuffled when asked) are dealt round-robin over the folds, so fold class
 /// counts differ by at most one. Fails when a class has fewer rows than folds.
+///
+/// ```
+/// use specweave_core::{Splitter, Target};
+/// use specweave_data::{split::StratifiedKFold, synth::ClassificationSpec};
+/// let data = ClassificationSpec::new(1_000).positive_rate(0.01).generate()?;
+/// let Target::Classes { labels, .. } = data.target() else { unreachable!() };
+/// for fold in StratifiedKFold::new(5).shuffled(7).split(&data)? {
+///     assert_eq!(fold.validation.iter().filter(|&&r| labels[r] == 1).count(), 2);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct StratifiedKFold {
     k: usize,
