@@ -346,53 +346,63 @@ impl ColumnState {
     }
 }
 
+/// Co-moments of two columns over rows where both are present, from sums of values shifted
+/// by a fixed reference (the pair's first observation), which keeps the sums well conditioned
+/// and allows a single branch-free pass per batch.
 #[derive(Debug, Clone, Default)]
 struct PairState {
-    count: f64,
-    mean_x: f64,
-    mean_y: f64,
-    cxy: f64,
-    mxx: f64,
-    myy: f64,
+    shift: Option<(f64, f64)>,
+    n: f64,
+    sx: f64,
+    sy: f64,
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
 }
 
 impl PairState {
     fn update(&mut self, xs: &[f64], ys: &[f64]) {
-        let (mut n, mut sx, mut sy) = (0.0, 0.0, 0.0);
+        let (kx, ky) = match self.shift {
+            Some(shift) => shift,
+            None => match xs.iter().zip(ys).find(|(x, y)| !x.is_nan() && !y.is_nan()) {
+                Some((&x, &y)) => {
+                    self.shift = Some((x, y));
+                    (x, y)
+                }
+                None => return,
+            },
+        };
+        let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for (&x, &y) in xs.iter().zip(ys) {
-            if !x.is_nan() && !y.is_nan() {
-                n += 1.0;
-                sx += x;
-                sy += y;
-            }
+            let valid = !(x.is_nan() || y.is_nan());
+            let (dx, dy) = if valid { (x - kx, y - ky) } else { (0.0, 0.0) };
+            n += f64::from(u8::from(valid));
+            sx += dx;
+            sy += dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+            sxy += dx * dy;
         }
-        if n == 0.0 {
-            return;
-        }
-        let (mx, my) = (sx / n, sy / n);
-        let (mut cxy, mut mxx, mut myy) = (0.0, 0.0, 0.0);
-        for (&x, &y) in xs.iter().zip(ys) {
-            if !x.is_nan() && !y.is_nan() {
-                let (dx, dy) = (x - mx, y - my);
-                cxy += dx * dy;
-                mxx += dx * dx;
-                myy += dy * dy;
-            }
-        }
-        let total = self.count + n;
-        let (dx, dy) = (mx - self.mean_x, my - self.mean_y);
-        let factor = self.count * n / total;
-        self.cxy += cxy + dx * dy * factor;
-        self.mxx += mxx + dx * dx * factor;
-        self.myy += myy + dy * dy * factor;
-        self.mean_x += dx * n / total;
-        self.mean_y += dy * n / total;
-        self.count = total;
+        self.n += n;
+        self.sx += sx;
+        self.sy += sy;
+        self.sxx += sxx;
+        self.syy += syy;
+        self.sxy += sxy;
     }
 
     fn pearson(&self) -> Option<f64> {
-        (self.count > 1.0 && self.mxx > 0.0 && self.myy > 0.0)
-            .then(|| (self.cxy / (self.mxx * self.myy).sqrt()).clamp(-1.0, 1.0))
+        if self.n < 2.0 {
+            return None;
+        }
+        let cov = self.sxy - self.sx * self.sy / self.n;
+        let var_x = self.sxx - self.sx * self.sx / self.n;
+        let var_y = self.syy - self.sy * self.sy / self.n;
+        // Relative cut-off: a column constant up to rounding has no correlation.
+        let tiny = 1e-12;
+        (var_x > tiny * self.sxx.max(f64::MIN_POSITIVE)
+            && var_y > tiny * self.syy.max(f64::MIN_POSITIVE))
+        .then(|| (cov / (var_x * var_y).sqrt()).clamp(-1.0, 1.0))
     }
 }
 

@@ -153,6 +153,8 @@ impl TDigest {
 pub(crate) struct DistinctSketch {
     k: usize,
     smallest: std::collections::BTreeSet<u64>,
+    /// The largest kept hash once `k` are kept; anything not below it is skipped at once.
+    threshold: u64,
 }
 
 impl DistinctSketch {
@@ -160,19 +162,19 @@ impl DistinctSketch {
         DistinctSketch {
             k,
             smallest: std::collections::BTreeSet::new(),
+            threshold: u64::MAX,
         }
     }
 
     pub(crate) fn insert(&mut self, hash: u64) {
-        if self.smallest.len() < self.k {
-            self.smallest.insert(hash);
+        if hash >= self.threshold {
             return;
         }
-        if let Some(&largest) = self.smallest.last()
-            && hash < largest
-            && self.smallest.insert(hash)
-        {
+        if self.smallest.insert(hash) && self.smallest.len() > self.k {
             self.smallest.pop_last();
+        }
+        if self.smallest.len() == self.k {
+            self.threshold = self.smallest.last().copied().unwrap_or(u64::MAX);
         }
     }
 

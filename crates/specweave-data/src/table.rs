@@ -240,16 +240,66 @@ fn open_parquet(path: &Path, options: &ReadOptions) -> Result<BatchStream> {
     };
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
     let schema = builder.schema().clone();
-    let reader = builder
-        .with_batch_size(options.batch_size)
-        .build()
-        .map_err(parquet_error)?;
+    let n_roots = builder.parquet_schema().root_schema().get_fields().len();
+    let groups = rayon::current_num_threads()
+        .min(n_roots)
+        .min(schema.fields().len());
     let owned_path = path.to_path_buf();
-    let inner = reader.map(move |batch| {
-        batch.map_err(|e| DataError::Parquet {
-            path: owned_path.clone(),
-            message: e.to_string(),
-        })
+    let to_error = move |e: parquet::errors::ParquetError| DataError::Parquet {
+        path: owned_path.clone(),
+        message: e.to_string(),
+    };
+    if groups <= 1 || n_roots != schema.fields().len() {
+        let reader = builder
+            .with_batch_size(options.batch_size)
+            .build()
+            .map_err(parquet_error)?;
+        let inner = reader.map(move |batch| batch.map_err(|e| to_error(e.into())));
+        return Ok(BatchStream {
+            path: path.to_path_buf(),
+            schema,
+            inner: Box::new(inner),
+        });
+    }
+    // Decoding dominates reading; one reader per contiguous group of columns, advanced in
+    // lockstep, decodes the groups in parallel while holding one batch per group.
+    let mut readers = Vec::with_capacity(groups);
+    for g in 0..groups {
+        let columns: Vec<usize> = (g * n_roots / groups..(g + 1) * n_roots / groups).collect();
+        let file = File::open(path).map_err(DataError::io(path))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns);
+        readers.push(
+            builder
+                .with_projection(mask)
+                .with_batch_size(options.batch_size)
+                .build()
+                .map_err(parquet_error)?,
+        );
+    }
+    let batch_schema = schema.clone();
+    let owned_path = path.to_path_buf();
+    let inner = std::iter::from_fn(move || {
+        use rayon::prelude::*;
+        let parts: Vec<Option<std::result::Result<RecordBatch, arrow::error::ArrowError>>> =
+            readers.par_iter_mut().map(|reader| reader.next()).collect();
+        if parts.iter().all(Option::is_none) {
+            return None;
+        }
+        let mut columns = Vec::with_capacity(batch_schema.fields().len());
+        for part in parts {
+            match part {
+                Some(Ok(batch)) => columns.extend(batch.columns().iter().cloned()),
+                Some(Err(e)) => return Some(Err(to_error(e.into()))),
+                None => {
+                    return Some(Err(DataError::Parquet {
+                        path: owned_path.clone(),
+                        message: "column groups ended at different rows".into(),
+                    }));
+                }
+            }
+        }
+        Some(RecordBatch::try_new(batch_schema.clone(), columns).map_err(DataError::from))
     });
     Ok(BatchStream {
         path: path.to_path_buf(),
