@@ -663,14 +663,18 @@ fn finish(
         if distinct <= 1 {
             constant_columns.push(state.name.clone());
         }
+        let integral = matches!(state.kind, ValueKind::Integer | ValueKind::Boolean);
         let numeric = match &mut state.digest {
             Some(digest) if state.moments.count > 0.0 => {
                 let quantiles = QUANTILE_LEVELS
                     .iter()
                     .filter_map(|&level| {
-                        digest
-                            .quantile(level)
-                            .map(|value| QuantileValue { level, value })
+                        // Whole-number columns have whole-number quantiles (the order statistics
+                        // pandas interpolates between); the sketch would blend centroids.
+                        digest.quantile(level).map(|value| QuantileValue {
+                            level,
+                            value: if integral { value.round() } else { value },
+                        })
                     })
                     .collect();
                 let m = &state.moments;
