@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def run_child(argv):
-    """Runs argv, returns (seconds, peak RSS in MiB, stdout)."""
+    """Runs argv, returns (seconds, peak RSS in MiB, stdout, CPU seconds)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = proc.stdout.read()
@@ -35,7 +35,7 @@ def run_child(argv):
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{argv[0]} failed:\n{err.decode()}")
-    return seconds, usage.ru_maxrss / 1024.0, out.decode()
+    return seconds, usage.ru_maxrss / 1024.0, out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def pandas_only(path, profile_json):
@@ -43,11 +43,12 @@ def pandas_only(path, profile_json):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     frame = pd.read_parquet(path)
     described = frame.describe()
     missing = frame.isnull().sum()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
 
     arrow_bytes = pq.read_table(path).nbytes
     agree, problems = True, []
@@ -77,7 +78,7 @@ def pandas_only(path, profile_json):
                     if not (low - 0.005 <= q["level"] <= high + 0.005):
                         problems.append(f"{name}: q{q['level']} ranks {low:.4f}..{high:.4f}")
         agree = not problems
-    print(json.dumps({"seconds": seconds, "arrow_bytes": arrow_bytes, "agree": agree, "problems": problems[:10]}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "arrow_bytes": arrow_bytes, "agree": agree, "problems": problems[:10]}))
 
 
 def main():
@@ -96,10 +97,10 @@ def main():
         os.makedirs(os.path.dirname(args.file), exist_ok=True)
         run_child([args.bin, args.file, "-", "--generate", "1000000", "20"])
     out_dir = tempfile.mkdtemp(prefix="specweave-profile-")
-    ours_wall, ours_mib, ours_out = run_child([args.bin, args.file, out_dir])
+    ours_wall, ours_mib, ours_out, ours_cpu = run_child([args.bin, args.file, out_dir])
     match = re.search(r"in ([0-9.]+) s", ours_out)
     ours_s = float(match.group(1)) if match else ours_wall
-    pandas_s, pandas_mib, pandas_out = run_child(
+    pandas_s, pandas_mib, pandas_out, _ = run_child(
         [sys.executable, __file__, "--pandas-only", "--file", args.file,
          "--profile-json", os.path.join(out_dir, "profile.json")])
     result = json.loads(pandas_out.strip().splitlines()[-1])
@@ -110,6 +111,8 @@ def main():
     print(f"pandas read_parquet+describe+isnull: {result['seconds']:.3f} s (in-process), "
           f"{pandas_s:.3f} s wall (process incl. import), peak RSS {pandas_mib:.0f} MiB")
     print(f"ratio pandas/specweave (in-process times): {result['seconds'] / ours_s:.2f}x")
+    print(f"CPU time: specweave {ours_cpu:.2f} s (whole process), pandas {result['cpu']:.2f} s "
+          f"(in-process), ratio {result['cpu'] / ours_cpu:.2f}x")
     print(f"values agree: {result['agree']}")
     for problem in result["problems"]:
         print(f"  {problem}")
