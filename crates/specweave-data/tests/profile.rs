@@ -142,3 +142,35 @@ fn numeric_target_leak_is_found_by_correlation() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn batch_size_does_not_change_the_statistics() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("wide.parquet");
+    specweave_data::synth::WideTableSpec::new(30_000, 12)
+        .seed(8)
+        .write_parquet(&path)?;
+    let small = profile_file(
+        &path,
+        &ProfileOptions::new().read_options(ReadOptions::default().batch_size(1_000)),
+    )?;
+    let large = profile_file(&path, &ProfileOptions::new())?;
+    assert_eq!(small.rows, 30_000);
+    assert_eq!(small.duplicate_rows, large.duplicate_rows);
+    for (a, b) in small.columns.iter().zip(&large.columns) {
+        assert_eq!(
+            (a.missing, a.distinct, &a.top_values),
+            (b.missing, b.distinct, &b.top_values)
+        );
+        if let (Some(x), Some(y)) = (&a.numeric, &b.numeric) {
+            assert!(
+                (x.mean - y.mean).abs() <= 1e-9 * y.mean.abs().max(1.0),
+                "{}",
+                a.name
+            );
+            assert!((x.std - y.std).abs() <= 1e-9 * y.std.max(1.0), "{}", a.name);
+            assert_eq!((x.min, x.max), (y.min, y.max));
+        }
+    }
+    Ok(())
+}
