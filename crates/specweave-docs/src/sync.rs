@@ -229,6 +229,23 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// Whether `metric` is a per-user share (precision, hit rate, conversion...) that a
+/// two-proportion test compares; rank and score metrics such as AUC or NDCG are not.
+fn is_rate_metric(metric: &str) -> bool {
+    let m = metric.to_ascii_lowercase();
+    [
+        "precision",
+        "recall",
+        "accuracy",
+        "hit",
+        "rate",
+        "ctr",
+        "conversion",
+    ]
+    .iter()
+    .any(|word| m.contains(word))
+}
+
 fn is_derived(key: &str) -> bool {
     key.ends_with("_cv_std") || key.ends_with("_ci_lower") || key.ends_with("_ci_upper")
 }
@@ -341,13 +358,14 @@ impl<'a> Context<'a> {
         let Some(best) = self.best() else {
             return ("investigate", "no finished candidate run was found".into());
         };
-        let failed: Vec<&str> = self
+        let mut failed: Vec<&str> = self
             .validation
             .results
             .iter()
             .filter(|r| r.outcome == Outcome::Fail)
             .map(|r| r.rule.as_str())
             .collect();
+        failed.dedup();
         if failed.is_empty() {
             return (
                 "deploy",
@@ -832,7 +850,7 @@ impl<'a> Context<'a> {
         let best_value = self.best().and_then(|b| b.metric(&headline));
         let base_value = self.baseline().and_then(|b| b.metric(&headline));
         let is_rate =
-            best_value.is_some_and(|v| (0.0..=1.0).contains(&v)) && !lower_is_better(&headline);
+            is_rate_metric(&headline) && best_value.is_some_and(|v| (0.0..=1.0).contains(&v));
         let _ = writeln!(
             md,
             "## Hypothesis\n\nServing {} (treatment) instead of the current model (control) changes the online counterpart of `{headline}`; offline it scored {} against {} for the best baseline.\n",

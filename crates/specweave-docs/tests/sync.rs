@@ -172,7 +172,11 @@ fn sync_writes_every_document_and_is_idempotent() -> TestResult {
     let explain = std::fs::read_to_string(dir.join("reports/explainability-report.md"))?;
     assert!(explain.contains("| 1 | tenure |"), "{explain}");
     let plan = std::fs::read_to_string(dir.join("reports/ab-test-plan.md"))?;
-    assert!(plan.contains("two-proportion z-test"), "{plan}");
+    // AUC is not a per-user share, so the plan sizes a t-test on the per-user metric
+    assert!(
+        plan.contains("two-sample t-test") && plan.contains("| 1571 |"),
+        "{plan}"
+    );
     let alerts = std::fs::read_to_string(dir.join("reports/alert-rules.yaml"))?;
     assert!(
         alerts.contains("alert: FeatureDriftCriticalTenure")
