@@ -45,8 +45,8 @@ pub fn ks_critical_value(alpha: f64, n: usize, m: usize) -> f64 {
 pub struct FeatureDrift {
     /// Feature name, or `prediction`.
     pub name: String,
-    /// Inner bin edges (quantiles of the reference sample); bins are `(-inf, e0]`, ...,
-    /// `(e_last, inf)`.
+    /// Inner bin edges (quantiles of the reference sample); bins are `(-inf, e0)`,
+    /// `[e0, e1)`, ..., `[e_last, inf)`.
     pub edges: Vec<f64>,
     /// Share of reference rows per bin.
     pub shares: Vec<f64>,
@@ -78,7 +78,7 @@ impl FeatureDrift {
         edges.dedup();
         let mut counts = vec![0usize; edges.len() + 1];
         for v in &sorted {
-            counts[edges.partition_point(|e| e < v)] += 1;
+            counts[edges.partition_point(|e| e <= v)] += 1;
         }
         let shares = counts.iter().map(|&c| c as f64 / n as f64).collect();
         let mean = sorted.iter().sum::<f64>() / n as f64;
@@ -236,4 +236,44 @@ fn camel(s: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn psi_grows_with_shift_and_matches_the_formula() {
+        let reference = [0.2, 0.3, 0.5];
+        assert!(psi(&reference, &reference).abs() < 1e-12);
+        let current = [0.1, 0.3, 0.6];
+        let expected = (0.1 - 0.2) * (0.1f64 / 0.2).ln() + (0.6 - 0.5) * (0.6f64 / 0.5).ln();
+        assert!((psi(&reference, &current) - expected).abs() < 1e-12);
+        assert!(psi(&reference, &[0.0, 0.0, 1.0]) > PSI_ALERT);
+    }
+
+    #[test]
+    fn profiles_bin_into_deciles_and_alert_rules_name_every_feature() {
+        let values: Vec<f64> = (0..1000).map(f64::from).collect();
+        let drift = FeatureDrift::from_values("days since signup", &values).expect("finite values");
+        assert_eq!(drift.shares.len(), BINS);
+        assert!(
+            drift.shares.iter().all(|s| (s - 0.1).abs() < 1e-9),
+            "{:?}",
+            drift.shares
+        );
+        assert!((drift.ks_threshold - 1.358 * (2.0f64 / 1000.0).sqrt()).abs() < 1e-3);
+        assert!(FeatureDrift::from_values("empty", &[f64::NAN]).is_none());
+        let profile = DriftProfile {
+            model_version: "churn 0001-v1".into(),
+            reference_rows: 1000,
+            features: vec![drift],
+            prediction: None,
+            latency_p99_ms_objective: 50.0,
+            error_rate_objective: 0.01,
+        };
+        let yaml = profile.alert_rules_yaml("churn 0001-v1");
+        assert!(yaml.contains("alert: FeatureDriftCriticalDaysSinceSignup"));
+        assert!(yaml.contains("> 0.05\""), "latency in seconds: {yaml}");
+    }
 }

@@ -83,10 +83,12 @@ fn confusion_matrix_renders() -> TestResult {
 #[test]
 fn importance_and_shap_summary_render() -> TestResult {
     let importances = [0.31, 0.02, 0.12, 0.08, 0.2];
-    assert_drawn(
-        "feature-importance",
-        &plots::feature_importance(&names(5), &importances, 10)?,
-    )?;
+    let bars = plots::feature_importance(&names(5), &importances, 10)?;
+    assert!(
+        bars.contains("feature_0"),
+        "feature names are drawn as text"
+    );
+    assert_drawn("feature-importance", &bars)?;
     let rows = 200;
     let feature_values: Vec<Vec<f64>> = (0..rows)
         .map(|r| (0..5).map(|j| ((r * (j + 3)) % 17) as f64).collect())
