@@ -6,6 +6,10 @@ use std::process::ExitCode;
 pub mod increment;
 pub mod tracking;
 pub mod data;
+pub mod data;
+pub mod docs;
+pub mod increment;
+pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
 pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
@@ -23,6 +27,14 @@ pub enum Command {
     /// Data stage: profile, infer a schema, validate against it.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Data stage: profile, infer a schema, validate against it.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Experiment tracking: runs, compare, export-mlflow, sync-mlflow, models.
+    #[command(flatten)]
+    Tracking(tracking::TrackingCommand),
+    /// Write or update an increment's reports, plots, notebooks and living docs.
+    SyncDocs(docs::SyncDocsArgs),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -35,5 +47,8 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         Command::Increment(command) => increment::run(command),
         Command::Tracking(command) => tracking::run(command),
         Command::Data(command) => data::run(command),
+        Command::Data(command) => data::run(command),
+        Command::Tracking(command) => tracking::run(command),
+        Command::SyncDocs(args) => docs::run(args),
     }
 }
