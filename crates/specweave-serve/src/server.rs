@@ -166,6 +166,29 @@ impl Service {
             .map_err(|e| ServeError::Server(e.to_string()))
     }
 
+    /// Serves on `addr` until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// `on_bound` is called with the bound address once the service accepts connections.
+    pub fn run_until_signal(
+        self,
+        addr: SocketAddr,
+        on_bound: impl FnOnce(SocketAddr),
+    ) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ServeError::Server(format!("cannot start the runtime: {e}")))?;
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| ServeError::Server(format!("cannot bind {addr}: {e}")))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|e| ServeError::Server(e.to_string()))?;
+            on_bound(bound);
+            self.serve(listener, shutdown_signal()).await
+        })
+    }
+
     /// Starts the service on its own runtime thread, bound to `addr` (port 0 picks a free one).
     pub fn spawn(self, addr: SocketAddr) -> Result<RunningServer> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -194,6 +217,31 @@ impl Service {
             stop: Some(stop),
             thread: Some(thread),
         })
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM; if a handler cannot be installed the other still
+/// works, and with neither the service runs until the process is killed.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
-pub mod increment;
 pub mod data;
+pub mod increment;
+pub mod serve;
 pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
@@ -23,6 +24,8 @@ pub enum Command {
     /// Experiment tracking: runs, compare, export-mlflow, sync-mlflow, models.
     #[command(flatten)]
     Tracking(tracking::TrackingCommand),
+    /// Serve a registered model version over HTTP.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -35,5 +38,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         Command::Increment(command) => increment::run(command),
         Command::Data(command) => data::run(command),
         Command::Tracking(command) => tracking::run(command),
+        Command::Serve(args) => serve::run(args),
     }
 }
