@@ -157,6 +157,16 @@ impl Predictor {
         self.predict_features(features.view(), explain)
     }
 
+    /// Predicts the rows of an Arrow record batch (columns by raw input name), with the same
+    /// schema checks as JSON records.
+    pub fn predict_batch(
+        &self,
+        batch: &arrow::record_batch::RecordBatch,
+        explain: bool,
+    ) -> Result<Vec<Prediction>> {
+        self.predict(&crate::arrow_input::records_from_batch(batch)?, explain)
+    }
+
     /// Predicts model inputs directly (rows × model features).
     pub fn predict_features(
         &self,

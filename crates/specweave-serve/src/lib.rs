@@ -34,6 +34,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod arrow_input;
 mod bundle;
 mod drift;
 mod error;
@@ -41,6 +42,7 @@ mod inference;
 mod metrics;
 mod server;
 
+pub use arrow_input::records_from_batch;
 pub use bundle::{
     BUNDLE_FORMAT_VERSION, BundleBuilder, BundleFile, BundleManifest, ExplainerSettings,
     MANIFEST_FILE, ModelBundle,

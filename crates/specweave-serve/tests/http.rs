@@ -576,3 +576,56 @@ fn shutdown_stops_listening() -> TestResult {
     assert!(std::net::TcpStream::connect(addr).is_err());
     Ok(())
 }
+
+#[test]
+fn arrow_batches_take_the_same_checks_as_json() -> TestResult {
+    use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use arrow::record_batch::RecordBatch;
+    let (fixture, numbers) = fixture(&[10])?;
+    let predictor =
+        specweave_serve::Predictor::new(ModelBundle::from_registry(&fixture.registry, numbers[0])?);
+    let batch = RecordBatch::try_from_iter([
+        (
+            "amount",
+            Arc::new(Float64Array::from(vec![950.0, 10.0])) as ArrayRef,
+        ),
+        (
+            "plan",
+            Arc::new(StringArray::from(vec!["team", "basic"])) as ArrayRef,
+        ),
+        (
+            "age",
+            Arc::new(Int64Array::from(vec![Some(40), None])) as ArrayRef,
+        ),
+    ])?;
+    let from_arrow = predictor.predict_batch(&batch, false)?;
+    let records: Vec<specweave_serve::Record> = [
+        json!({"amount": 950.0, "plan": "team", "age": 40}),
+        json!({"amount": 10.0, "plan": "basic", "age": null}),
+    ]
+    .iter()
+    .filter_map(|v| v.as_object().cloned())
+    .collect();
+    assert_eq!(from_arrow, predictor.predict(&records, false)?);
+
+    let bad = RecordBatch::try_from_iter([
+        (
+            "amount",
+            Arc::new(Float64Array::from(vec![1.0, 2.0])) as ArrayRef,
+        ),
+        (
+            "plan",
+            Arc::new(StringArray::from(vec!["pro", "gold"])) as ArrayRef,
+        ),
+        ("age", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+    ])?;
+    match predictor.predict_batch(&bad, false) {
+        Err(ServeError::Input {
+            row, field, rule, ..
+        }) => {
+            assert_eq!((row, field.as_str(), rule), (1, "plan", "unknown_category"));
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+    Ok(())
+}
