@@ -500,12 +500,39 @@ fn run_prediction(
     Ok(response)
 }
 
+/// Bodies up to this size (a few records) are predicted on the request task; larger batches
+/// and explanations run on the blocking pool so they never stall other connections.
+const INLINE_BODY_BYTES: usize = 16 * 1024;
+
+async fn answer_prediction(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+    explain: bool,
+) -> Response {
+    let small = body.as_ref().is_ok_and(|b| b.len() <= INLINE_BODY_BYTES);
+    if small && !explain {
+        return run_prediction(&shared, &headers, body, false)
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    tokio::task::spawn_blocking(move || run_prediction(&shared, &headers, body, explain))
+        .await
+        .unwrap_or_else(|e| {
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the prediction task failed: {e}"),
+            ))
+        })
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
 async fn predict(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
-    run_prediction(&shared, &headers, body, false).unwrap_or_else(IntoResponse::into_response)
+    answer_prediction(shared, headers, body, false).await
 }
 
 async fn explain(
@@ -513,7 +540,7 @@ async fn explain(
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Response {
-    run_prediction(&shared, &headers, body, true).unwrap_or_else(IntoResponse::into_response)
+    answer_prediction(shared, headers, body, true).await
 }
 
 async fn recommend(State(shared): State<Arc<Shared>>) -> Response {
