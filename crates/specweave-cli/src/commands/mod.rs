@@ -3,12 +3,10 @@
 
 use std::process::ExitCode;
 
-pub mod increment;
-pub mod tracking;
-pub mod data;
 pub mod data;
 pub mod docs;
 pub mod increment;
+pub mod serve;
 pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
@@ -27,14 +25,10 @@ pub enum Command {
     /// Data stage: profile, infer a schema, validate against it.
     #[command(subcommand)]
     Data(data::DataCommand),
-    /// Data stage: profile, infer a schema, validate against it.
-    #[command(subcommand)]
-    Data(data::DataCommand),
-    /// Experiment tracking: runs, compare, export-mlflow, sync-mlflow, models.
-    #[command(flatten)]
-    Tracking(tracking::TrackingCommand),
     /// Write or update an increment's reports, plots, notebooks and living docs.
     SyncDocs(docs::SyncDocsArgs),
+    /// Serve a registered model version over HTTP.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -45,10 +39,9 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Increment(command) => increment::run(command),
-        Command::Tracking(command) => tracking::run(command),
-        Command::Data(command) => data::run(command),
         Command::Data(command) => data::run(command),
         Command::Tracking(command) => tracking::run(command),
         Command::SyncDocs(args) => docs::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
