@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 pub mod increment;
+pub mod data;
 
 /// Errors from any command, boxed: each library crate has its own error type.
 pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
@@ -15,6 +16,9 @@ pub enum Command {
     Version,
     #[command(flatten)]
     Increment(increment::IncrementCommand),
+    /// Data stage: profile, infer a schema, validate against it.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -25,5 +29,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Increment(command) => increment::run(command),
+        Command::Data(command) => data::run(command),
     }
 }
