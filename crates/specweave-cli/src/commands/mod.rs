@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 pub mod increment;
 pub mod data;
+pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
 pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
@@ -19,6 +20,9 @@ pub enum Command {
     /// Data stage: profile, infer a schema, validate against it.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Experiment tracking: runs, compare, export-mlflow, sync-mlflow, models.
+    #[command(flatten)]
+    Tracking(tracking::TrackingCommand),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -30,5 +34,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         }
         Command::Increment(command) => increment::run(command),
         Command::Data(command) => data::run(command),
+        Command::Tracking(command) => tracking::run(command),
     }
 }
