@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-pub mod increment;
 pub mod data;
+pub mod increment;
 pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
