@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 pub mod data;
 pub mod increment;
+pub mod pipeline;
 pub mod tracking;
 
 /// Errors from any command, boxed: each library crate has its own error type.
@@ -23,6 +24,8 @@ pub enum Command {
     /// Experiment tracking: runs, compare, export-mlflow, sync-mlflow, models.
     #[command(flatten)]
     Tracking(tracking::TrackingCommand),
+    #[command(flatten)]
+    Pipeline(pipeline::PipelineCommand),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -35,5 +38,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         Command::Increment(command) => increment::run(command),
         Command::Data(command) => data::run(command),
         Command::Tracking(command) => tracking::run(command),
+        Command::Pipeline(command) => pipeline::run(command),
     }
 }
