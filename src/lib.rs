@@ -14,3 +14,10 @@ pub use specweave_serve as serve;
 pub use specweave_spec as spec;
 pub use specweave_tracking as tracking;
 pub use specweave_train as train;
+
+mod error;
+pub mod experiments;
+pub mod pipeline;
+
+pub use error::{Error, Result};
+pub use experiments::{Experiment, ExperimentData, ExperimentsOutcome, run_experiments};

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 pub mod data;
 pub mod docs;
 pub mod increment;
+pub mod pipeline;
 pub mod serve;
 pub mod tracking;
 
@@ -29,6 +30,8 @@ pub enum Command {
     SyncDocs(docs::SyncDocsArgs),
     /// Serve a registered model version over HTTP.
     Serve(serve::ServeArgs),
+    #[command(flatten)]
+    Pipeline(pipeline::PipelineCommand),
 }
 
 /// Runs one command; `Ok(code)` carries the exit code of commands that check something.
@@ -43,5 +46,6 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         Command::Tracking(command) => tracking::run(command),
         Command::SyncDocs(args) => docs::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Pipeline(command) => pipeline::run(command),
     }
 }

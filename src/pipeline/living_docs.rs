@@ -1,0 +1,46 @@
+//! The seam where the living-docs stage (A/B test plan, monitoring runbook, reports,
+//! notebooks, architecture docs) plugs into a pipeline run.
+//!
+//! A pipeline hands the stage what it measured; the stage writes its documents and returns
+//! their paths. Without a stage, the pipeline records the A/B-plan task as canceled with the
+//! reason, rather than pretending documents exist.
+
+use crate::error::Result;
+use specweave_spec::Increment;
+use std::path::PathBuf;
+
+/// What the pipeline measured, for the documents the living-docs stage writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineFacts {
+    /// The headline metric, e.g. `precision@10`.
+    pub headline_metric: String,
+    /// The best model's value of the headline metric on the test split.
+    pub best_value: f64,
+    /// The best baseline's value of the headline metric.
+    pub baseline_value: f64,
+    /// Run id of the best model, e.g. `exp-012-als-tuned`.
+    pub best_run: String,
+    /// Registered model version, e.g. `0001-v1`.
+    pub model_version: String,
+    /// Measured p99 latency of one request, in milliseconds.
+    pub latency_p99_ms: f64,
+    /// Measured throughput, requests per second.
+    pub throughput_rps: f64,
+}
+
+/// A living-docs stage: writes the increment's A/B test plan, monitoring runbook and other
+/// documents from the facts, and returns the files it wrote.
+pub trait LivingDocs: Send + Sync {
+    /// Writes the documents.
+    fn write(&self, increment: &Increment, facts: &PipelineFacts) -> Result<Vec<PathBuf>>;
+}
+
+/// The single call site of the living-docs stage in every pipeline: `None` when no stage is
+/// configured.
+pub fn write_living_docs(
+    stage: Option<&dyn LivingDocs>,
+    increment: &Increment,
+    facts: &PipelineFacts,
+) -> Result<Option<Vec<PathBuf>>> {
+    stage.map(|s| s.write(increment, facts)).transpose()
+}

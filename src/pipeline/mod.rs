@@ -1,0 +1,39 @@
+//! Pipelines that run an increment's tasks in order, ticking each in `tasks.md` as it
+//! completes, tracking every experiment, and closing with validation and `done`.
+//!
+//! [`recommendation`] runs the recommendation increment end to end; [`living_docs`] is the
+//! one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
+
+pub mod living_docs;
+mod ranking;
+pub mod recommendation;
+
+pub use ranking::{RankingEvaluation, evaluate_recommender};
+
+use crate::error::{Error, Result};
+use specweave_spec::{Increment, TaskStatus};
+
+/// Runs one task: marks it in progress, runs `body`, and marks it completed on success.
+///
+/// A failure leaves the task in progress and every earlier task as it was, and names the
+/// task in the error.
+pub(crate) fn run_task<T>(
+    increment: &Increment,
+    id: &str,
+    title: &str,
+    body: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let wrap = |source: Error| Error::Task {
+        task: id.to_owned(),
+        title: title.to_owned(),
+        source: Box::new(source),
+    };
+    increment
+        .set_task_status(id, TaskStatus::InProgress)
+        .map_err(|e| wrap(e.into()))?;
+    let value = body().map_err(wrap)?;
+    increment
+        .set_task_status(id, TaskStatus::Completed)
+        .map_err(|e| wrap(e.into()))?;
+    Ok(value)
+}
