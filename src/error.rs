@@ -29,6 +29,9 @@ pub enum Error {
     /// Recommendation models.
     #[error(transparent)]
     Recommend(#[from] specweave_recommend::Error),
+    /// Living docs (reports, plots, A/B plan, monitoring).
+    #[error(transparent)]
+    Docs(#[from] specweave_docs::DocsError),
     /// Serialising a document or an artifact.
     #[error("could not encode {what}: {source}")]
     Json {

@@ -35,7 +35,9 @@ use specweave_data::split::{KFold, StratifiedKFold, TimeSeriesSplit};
 use specweave_eval::registry::{EvalInput, Task};
 use specweave_eval::report::{EvalOptions, EvalReport, evaluate};
 use specweave_spec::{Increment, default_headline_metric, lower_is_better};
-use specweave_tracking::{ModelRegistry, ModelVersion, RegisterModel, Role, Run, Tracker};
+use specweave_tracking::{
+    MetricBuffer, ModelRegistry, ModelVersion, RegisterModel, Role, Run, Tracker,
+};
 use specweave_train::{CrossValidation, Metric, fit_measured};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -262,7 +264,7 @@ fn measure(
     }
     run.log_param("cv_folds", data.folds as u64)?;
     run.log_dataset(data.train)?;
-    if learner.problem() != problem {
+    if !learner.supports(problem) {
         return Err(Error::invalid(
             "learner",
             format!(
@@ -299,7 +301,11 @@ fn measure(
         metrics.insert(format!("{headline}_cv_std"), summary.std);
     }
 
-    let fit = fit_measured(learner, data.train)?;
+    // Iterative learners report their training curves; they become step metrics of the run.
+    let curves = MetricBuffer::new();
+    let reporting = learner.with_metric_sink(curves.clone());
+    let fit = fit_measured(reporting.as_deref().unwrap_or(learner), data.train)?;
+    run.log_buffered(&curves)?;
     let predictions = fit.model.predict(data.test.features())?;
     let held_out = score(
         task,

@@ -56,7 +56,7 @@ fn small_recommendation_increment_completes_with_real_metrics() -> TestResult {
 
     let tasks = Increment::open_dir(&outcome.increment_dir)?.tasks()?;
     for id in [
-        "T-001", "T-002", "T-003", "T-004", "T-005", "T-006", "T-007", "T-008",
+        "T-001", "T-002", "T-003", "T-004", "T-005", "T-006", "T-007", "T-008", "T-009",
     ] {
         assert_eq!(
             tasks.get(id).map(|t| t.status),
@@ -76,12 +76,23 @@ fn small_recommendation_increment_completes_with_real_metrics() -> TestResult {
         "reports/evaluation-report.md",
         "reports/explainability-report.md",
         "models/model-v1.metadata.json",
+        "reports/ab-test-plan.md",
+        "reports/model-card.md",
+        "reports/index.html",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
 
     assert_eq!(outcome.baselines.len(), 3);
-    assert_eq!(outcome.candidates.len(), 3);
+    assert_eq!(outcome.candidates.len(), 4);
+    let bpr = outcome
+        .candidates
+        .iter()
+        .find(|c| c.family.algorithm() == "bpr_mf")
+        .ok_or("no BPR candidate")?;
+    assert!(bpr.metric("val_precision@10").is_some_and(f64::is_finite));
+    let living = outcome.living_docs.as_ref().ok_or("no living docs")?;
+    assert!(living.len() > 5, "{living:?}");
     assert!(outcome.trials.len() >= 2, "tuning ran a search");
     let best = outcome.final_run.metric(HEADLINE).expect("final precision");
     let random = outcome

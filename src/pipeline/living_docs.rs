@@ -6,6 +6,7 @@
 //! reason, rather than pretending documents exist.
 
 use crate::error::Result;
+use specweave_docs::{SyncOptions, sync_docs_with};
 use specweave_spec::Increment;
 use std::path::PathBuf;
 
@@ -43,4 +44,29 @@ pub fn write_living_docs(
     facts: &PipelineFacts,
 ) -> Result<Option<Vec<PathBuf>>> {
     stage.map(|s| s.write(increment, facts)).transpose()
+}
+
+/// The living-docs stage of `specweave-docs`: every report, plot, notebook, the A/B test
+/// plan, monitoring and the internal docs, generated from the increment's runs and
+/// artifacts (the facts are already stored there by the pipeline's runs).
+#[derive(Debug, Clone, Default)]
+pub struct SyncedDocs {
+    options: SyncOptions,
+}
+
+impl SyncedDocs {
+    /// A stage with the given A/B plan and monitoring options.
+    pub fn new(options: SyncOptions) -> SyncedDocs {
+        SyncedDocs { options }
+    }
+}
+
+impl LivingDocs for SyncedDocs {
+    fn write(&self, increment: &Increment, _facts: &PipelineFacts) -> Result<Vec<PathBuf>> {
+        let report = sync_docs_with(increment, &self.options)?;
+        let mut files = report.written;
+        files.extend(report.unchanged);
+        files.sort();
+        Ok(files)
+    }
 }

@@ -13,13 +13,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::living_docs::{LivingDocs, PipelineFacts, write_living_docs};
+use super::living_docs::{LivingDocs, PipelineFacts, SyncedDocs, write_living_docs};
 use super::ranking::{RankingEvaluation, evaluate_recommender};
 use super::run_task;
 use crate::error::{Error, Result, write_atomic};
 use arrow::array::{ArrayRef, Int64Array};
 use rayon::prelude::*;
-use specweave_core::{Interactions, Recommender};
+use specweave_core::{Interactions, MetricSink, Recommender};
 use specweave_data::synth::InteractionsSpec;
 use specweave_data::{
     ColumnRole, ProfileOptions, SampleOptions, SchemaOptions, Table, infer_schema, load_movielens,
@@ -32,7 +32,8 @@ use specweave_recommend::{
     MultiStageParams, Popularity, RandomRecommender, RecencyPopularity, Similarity, temporal_split,
 };
 use specweave_spec::{DoneOptions, Increment, Status, TaskStatus, ValidationReport};
-use specweave_tracking::{ModelRegistry, RegisterModel, Role, Run, Tracker};
+use specweave_tracking::{MetricBuffer, ModelRegistry, RegisterModel, Role, Run, Tracker};
+use specweave_train::neural::{BprMatrixFactorization, BprParams};
 use specweave_train::{GradientBoosting, GradientBoostingParams};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -96,7 +97,7 @@ impl Default for RecommendationConfig {
             boosting_rounds: 100,
             max_trials: 12,
             seed: 42,
-            living_docs: None,
+            living_docs: Some(Arc::new(SyncedDocs::default())),
         }
     }
 }
@@ -203,6 +204,8 @@ pub enum Family {
     Als(AlsParams),
     /// kNN + ALS + popularity candidates reranked by gradient-boosted trees.
     MultiStage(MultiStageParams, GradientBoostingParams),
+    /// Matrix factorisation trained with the BPR loss by burn.
+    Bpr(BprParams),
 }
 
 impl Family {
@@ -215,6 +218,7 @@ impl Family {
             Family::ItemKnn(_) => "item_knn",
             Family::Als(_) => "als",
             Family::MultiStage(..) => "multi_stage_gbdt",
+            Family::Bpr(_) => "bpr_mf",
         }
     }
 
@@ -232,6 +236,17 @@ impl Family {
         })
     }
 
+    /// An unfitted recommender that reports its per-epoch training metrics to `sink` where
+    /// it trains by epochs (BPR), else the same as [`Family::build`].
+    pub fn build_reporting(&self, sink: Arc<dyn MetricSink>) -> Result<Box<dyn Recommender>> {
+        match self {
+            Family::Bpr(p) => Ok(Box::new(
+                BprMatrixFactorization::new(p.clone())?.with_metrics(sink),
+            )),
+            _ => self.build(),
+        }
+    }
+
     /// An unfitted recommender.
     pub fn build(&self) -> Result<Box<dyn Recommender>> {
         if let Some(model) = self.build_explainable()? {
@@ -243,6 +258,7 @@ impl Family {
             Family::RecencyPopularity { half_life } => {
                 Box::new(RecencyPopularity::new(*half_life)?)
             }
+            Family::Bpr(p) => Box::new(BprMatrixFactorization::new(p.clone())?),
             _ => Box::new(Popularity::default()),
         })
     }
@@ -592,11 +608,18 @@ fn fit_and_log(
     let mut metrics = Vec::new();
     let mut fit_seconds = 0.0;
     let mut bytes = Vec::new();
-    for (prefix, split) in evaluations {
-        let mut model = family.build()?;
+    let curves = MetricBuffer::new();
+    for (i, (prefix, split)) in evaluations.iter().enumerate() {
+        // The kept model (the last fitted) reports its training curve to the run.
+        let mut model = if i + 1 == evaluations.len() {
+            family.build_reporting(curves.clone())?
+        } else {
+            family.build()?
+        };
         let started = Instant::now();
         model.fit(&split.train)?;
         fit_seconds = started.elapsed().as_secs_f64();
+        run.log_buffered(&curves)?;
         let evaluation = evaluate_recommender(model.as_ref(), split, config.k, 0, config.seed)?;
         metrics.extend(
             evaluation
@@ -706,6 +729,17 @@ fn default_als(seed: u64) -> AlsParams {
         .seed(seed)
 }
 
+fn default_bpr(seed: u64) -> BprParams {
+    BprParams {
+        factors: 32,
+        epochs: 10,
+        batch_size: 4096,
+        learning_rate: 0.02,
+        seed,
+        ..BprParams::default()
+    }
+}
+
 fn default_multi_stage(config: &RecommendationConfig) -> Family {
     Family::MultiStage(
         MultiStageParams::default()
@@ -720,8 +754,9 @@ fn default_multi_stage(config: &RecommendationConfig) -> Family {
     )
 }
 
-/// T-004: item-kNN, ALS and the multi-stage reranker, fitted on the inner training events
-/// and scored on the validation split only: the test split is kept for the final model.
+/// T-004: item-kNN, ALS, the multi-stage reranker and burn's BPR matrix factorisation,
+/// fitted on the inner training events and scored on the validation split only: the test
+/// split is kept for the final model.
 fn candidate_stage(
     tracker: &Tracker,
     splits: &Splits,
@@ -731,6 +766,10 @@ fn candidate_stage(
         ("item-knn", Family::ItemKnn(default_knn())),
         ("als", Family::Als(default_als(config.seed))),
         ("multi-stage-gbdt-reranker", default_multi_stage(config)),
+        (
+            "bpr-matrix-factorization",
+            Family::Bpr(default_bpr(config.seed)),
+        ),
     ];
     let jobs: Vec<(String, Role, Family)> = families
         .iter()
@@ -806,7 +845,13 @@ fn tuning_stage(
         run.metric(&validation_headline)
             .unwrap_or(f64::NEG_INFINITY)
     };
-    let family = candidates
+    // The final model must explain its recommendations (T-007), so tuning chooses among
+    // the families that can; the others are still compared as candidates.
+    let explainable: Vec<&ModelRun> = candidates
+        .iter()
+        .filter(|c| matches!(c.family.build_explainable(), Ok(Some(_))))
+        .collect();
+    let family = explainable
         .iter()
         .max_by(|a, b| score(a).total_cmp(&score(b)))
         .map(|r| r.family.clone())

@@ -61,14 +61,28 @@ pub trait Learner: Send + Sync + Debug {
     /// Short name used in experiment names and reports, e.g. `"logistic_regression"`.
     fn name(&self) -> &str;
 
-    /// The problem kinds this learner can fit.
+    /// The problem kind this learner is primarily for.
     fn problem(&self) -> ProblemKind;
+
+    /// Whether the learner can fit data of `problem`; learners that fit both classification
+    /// and regression targets (trees, forests, boosting) override it.
+    fn supports(&self, problem: ProblemKind) -> bool {
+        self.problem() == problem
+    }
 
     /// Hyperparameters as JSON (what tracking logs as params).
     fn params(&self) -> serde_json::Value;
 
     /// Fits a model.
     fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>>;
+
+    /// The same learner reporting its per-epoch (or per-round) training metrics to `sink`,
+    /// for learners that train iteratively; `None` for the others. Experiment runners use it
+    /// to turn training curves into step metrics of the tracked run.
+    fn with_metric_sink(&self, sink: std::sync::Arc<dyn MetricSink>) -> Option<Box<dyn Learner>> {
+        let _ = sink;
+        None
+    }
 }
 
 /// A recommender over [`Interactions`] with dense user and item ids.

@@ -38,6 +38,7 @@ mod comparison;
 mod environment;
 mod error;
 mod fsutil;
+mod metric_buffer;
 mod mlflow;
 mod names;
 mod params;
@@ -50,6 +51,7 @@ mod tracker;
 pub use comparison::{COMPARISON_FILE, headline_metrics, render_comparison};
 pub use environment::{capture_environment, data_fingerprint, host_name, schema_fingerprint};
 pub use error::{Result, TrackingError};
+pub use metric_buffer::MetricBuffer;
 pub use mlflow::{
     MlflowClient, MlflowRunView, MlrunsExport, RetryPolicy, SYNC_STATE_FILE, SyncOutcome,
     export_mlruns, sync_increment, sync_run,

@@ -307,6 +307,18 @@ impl Run {
         self.push_point(&mut state, key, value, step, timestamp_ms)
     }
 
+    /// Logs one metric value at a step with the time it was measured.
+    pub(crate) fn log_metric_at(
+        &self,
+        key: &str,
+        value: f64,
+        step: u64,
+        timestamp_ms: i64,
+    ) -> Result<()> {
+        let mut state = self.live_state()?;
+        self.push_point(&mut state, key, value, step, timestamp_ms)
+    }
+
     /// Logs several metrics at one step, with one timestamp.
     pub fn log_metrics<K: AsRef<str>>(
         &self,

@@ -46,6 +46,7 @@ mod knn;
 mod linear;
 mod measured;
 mod naive_bayes;
+pub mod neural;
 mod registry;
 mod trees;
 mod tune;

@@ -4,6 +4,7 @@
 
 use crate::error::{Result, TrainError};
 use crate::imbalance::ThresholdedModel;
+use crate::neural;
 use crate::{
     DecisionTree, DecisionTreeModel, DummyClassifier, DummyClassifierModel, DummyRegressor,
     DummyRegressorModel, ElasticNet, GaussianNaiveBayes, GaussianNbModel, GradientBoosting,
@@ -27,6 +28,8 @@ pub const LEARNER_NAMES: &[&str] = &[
     GradientBoosting::NAME,
     KNearestNeighbours::NAME,
     GaussianNaiveBayes::NAME,
+    neural::ALGORITHM_CLASSIFIER,
+    neural::ALGORITHM_REGRESSOR,
 ];
 
 /// Algorithm names [`load_model`] knows.
@@ -44,6 +47,8 @@ pub const MODEL_NAMES: &[&str] = &[
     KNearestNeighbours::NAME,
     GaussianNaiveBayes::NAME,
     ThresholdedModel::NAME,
+    neural::ALGORITHM_CLASSIFIER,
+    neural::ALGORITHM_REGRESSOR,
 ];
 
 fn parse<T: DeserializeOwned + Default>(name: &str, params: &serde_json::Value) -> Result<T> {
@@ -84,6 +89,8 @@ pub fn learner_from_params(name: &str, params: &serde_json::Value) -> Result<Box
         GradientBoosting::NAME => Box::new(GradientBoosting::new(parse(name, params)?)?),
         KNearestNeighbours::NAME => Box::new(KNearestNeighbours::new(parse(name, params)?)?),
         GaussianNaiveBayes::NAME => Box::new(GaussianNaiveBayes::new(parse(name, params)?)?),
+        neural::ALGORITHM_CLASSIFIER => Box::new(neural::MlpClassifier::new(parse(name, params)?)?),
+        neural::ALGORITHM_REGRESSOR => Box::new(neural::MlpRegressor::new(parse(name, params)?)?),
         other => {
             return Err(specweave_core::Error::UnknownModel {
                 name: other.to_string(),
@@ -116,6 +123,9 @@ pub fn load_model(bytes: &[u8]) -> Result<Box<dyn Model>> {
         KNearestNeighbours::NAME => Box::new(file.json_payload::<KnnModel>()?),
         GaussianNaiveBayes::NAME => Box::new(file.json_payload::<GaussianNbModel>()?),
         ThresholdedModel::NAME => Box::new(ThresholdedModel::from_file(&file)?),
+        neural::ALGORITHM_CLASSIFIER | neural::ALGORITHM_REGRESSOR => {
+            return Ok(neural::load_neural_model(bytes)?);
+        }
         other => {
             return Err(specweave_core::Error::UnknownModel {
                 name: other.to_string(),

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 pub mod data;
 pub mod docs;
+pub mod eval;
+pub mod explain;
 pub mod increment;
 pub mod pipeline;
 pub mod serve;
@@ -28,6 +30,10 @@ pub enum Command {
     Data(data::DataCommand),
     /// Write or update an increment's reports, plots, notebooks and living docs.
     SyncDocs(docs::SyncDocsArgs),
+    /// Evaluate a predictions file: every metric of a task with bootstrap intervals.
+    Eval(eval::EvalArgs),
+    /// Explain a model on a data file: SHAP values, LIME weights or permutation importances.
+    Explain(explain::ExplainArgs),
     /// Serve a registered model version over HTTP.
     Serve(serve::ServeArgs),
     #[command(flatten)]
@@ -45,6 +51,8 @@ pub fn run(command: Command) -> Result<ExitCode, CommandError> {
         Command::Data(command) => data::run(command),
         Command::Tracking(command) => tracking::run(command),
         Command::SyncDocs(args) => docs::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Pipeline(command) => pipeline::run(command),
     }

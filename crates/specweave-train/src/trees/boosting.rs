@@ -224,11 +224,20 @@ impl Learner for GradientBoosting {
     fn problem(&self) -> ProblemKind {
         ProblemKind::Classification
     }
+    fn supports(&self, problem: ProblemKind) -> bool {
+        matches!(
+            problem,
+            ProblemKind::Classification | ProblemKind::Regression
+        )
+    }
     fn params(&self) -> serde_json::Value {
         serde_json::to_value(&self.params).unwrap_or_default()
     }
     fn fit(&self, data: &Dataset) -> specweave_core::Result<Box<dyn Model>> {
         Ok(Box::new(self.fit_booster(data)?))
+    }
+    fn with_metric_sink(&self, sink: Arc<dyn MetricSink>) -> Option<Box<dyn Learner>> {
+        Some(Box::new(self.clone().metric_sink(sink)))
     }
 }
 

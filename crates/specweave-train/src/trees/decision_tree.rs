@@ -273,6 +273,12 @@ impl Learner for DecisionTree {
     fn problem(&self) -> ProblemKind {
         ProblemKind::Classification
     }
+    fn supports(&self, problem: ProblemKind) -> bool {
+        matches!(
+            problem,
+            ProblemKind::Classification | ProblemKind::Regression
+        )
+    }
     fn params(&self) -> serde_json::Value {
         serde_json::to_value(&self.params).unwrap_or_default()
     }
