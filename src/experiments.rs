@@ -89,6 +89,8 @@ pub struct ExperimentData<'a> {
     test: &'a Dataset,
     folds: usize,
     seed: u64,
+    held_out_prefix: &'a str,
+    register: bool,
 }
 
 impl<'a> ExperimentData<'a> {
@@ -99,7 +101,23 @@ impl<'a> ExperimentData<'a> {
             test,
             folds: 5,
             seed: 0,
+            held_out_prefix: "",
+            register: true,
         }
+    }
+
+    /// Prefixes the held-out metrics, e.g. `val_` when the held-out rows are a validation
+    /// split carved from training data rather than the test set (the test set then stays
+    /// untouched for the final model, and validation does not mistake these runs for it).
+    pub fn held_out_prefix(mut self, prefix: &'a str) -> Self {
+        self.held_out_prefix = prefix;
+        self
+    }
+
+    /// Whether the best non-baseline run is registered (default `true`).
+    pub fn register(mut self, register: bool) -> Self {
+        self.register = register;
+        self
     }
 
     /// Cross-validation folds (at least 2).
@@ -210,7 +228,15 @@ pub fn run_experiments(
         .map(|experiment| run_one(&tracker, experiment, data, problem, &headline))
         .collect::<Result<Vec<_>>>()?;
     let (comparison, _) = tracker.write_comparison()?;
-    let registered = register_best(&tracker, &results, &headline)?;
+    let registered = if data.register {
+        register_best(
+            &tracker,
+            &results,
+            &format!("{}{headline}", data.held_out_prefix),
+        )?
+    } else {
+        None
+    };
     Ok(ExperimentsOutcome {
         results,
         headline_metric: headline,
@@ -313,7 +339,12 @@ fn measure(
         &predictions,
         &EvalOptions::default(),
     )?;
-    metrics.extend(held_out.values());
+    metrics.extend(
+        held_out
+            .values()
+            .into_iter()
+            .map(|(name, value)| (format!("{}{name}", data.held_out_prefix), value)),
+    );
     metrics.insert("training_time_s".to_owned(), fit.fit_seconds);
     let bytes = fit.model.to_bytes()?;
     metrics.insert("model_size_bytes".to_owned(), bytes.len() as f64);
@@ -336,7 +367,7 @@ fn measure(
 }
 
 /// Every metric of `task` for predictions of rows whose true values are `target`.
-fn score(
+pub(crate) fn score(
     task: Task,
     target: &Target,
     predictions: &Predictions,

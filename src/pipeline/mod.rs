@@ -1,12 +1,14 @@
 //! Pipelines that run an increment's tasks in order, ticking each in `tasks.md` as it
 //! completes, tracking every experiment, and closing with validation and `done`.
 //!
-//! [`recommendation`] runs the recommendation increment end to end; [`living_docs`] is the
+//! [`recommendation`] runs the recommendation increment end to end, [`tabular`] the
+//! classification and regression increments; [`living_docs`] is the
 //! one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
 
 pub mod living_docs;
 mod ranking;
 pub mod recommendation;
+pub mod tabular;
 
 pub use ranking::{RankingEvaluation, evaluate_recommender};
 

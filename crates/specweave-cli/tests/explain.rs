@@ -247,7 +247,9 @@ fn imported_lightgbm_model_matches_shap() -> TestResult {
         fixtures.join("lightgbm_regression.expected.json"),
     )?)?;
     let rows: Vec<Vec<f64>> = serde_json::from_value(expected["rows"].clone())?;
-    let shap_expected: Vec<Vec<f64>> = serde_json::from_value(expected["shap_values"].clone())?;
+    // rows × features × outputs, one output for a regression
+    let shap_expected: Vec<Vec<Vec<f64>>> =
+        serde_json::from_value(expected["shap_values"].clone())?;
     let dir = tempfile::tempdir()?;
     let table = (0..rows[0].len())
         .fold(Table::builder(), |b, j| {
@@ -276,7 +278,7 @@ fn imported_lightgbm_model_matches_shap() -> TestResult {
     for (j, _) in rows[0].iter().enumerate() {
         let column = shap.f64_column(&format!("shap_Column_{j}"))?;
         for (row, value) in column.iter().enumerate() {
-            let want = shap_expected[row][j];
+            let want = shap_expected[row][j][0];
             assert!(
                 (value - want).abs() < 1e-6 * want.abs().max(1.0),
                 "row {row} feature {j}: {value} vs shap {want}"

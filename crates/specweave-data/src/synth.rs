@@ -38,6 +38,7 @@ pub struct ClassificationSpec {
     n_noise: usize,
     positive_rate: f64,
     separation: f64,
+    nonlinear: bool,
     seed: u64,
 }
 
@@ -50,8 +51,31 @@ impl ClassificationSpec {
             n_noise: 4,
             positive_rate: 0.1,
             separation: 1.5,
+            nonlinear: false,
             seed: 0,
         }
+    }
+
+    /// Positives lie *farther from the centre* of each informative feature, on either side,
+    /// instead of shifted one way: the classes have the same means, so a linear model sees
+    /// no signal while trees and neural networks do (fraud often looks like this: unusual in
+    /// either direction).
+    ///
+    /// ```
+    /// use specweave_data::synth::ClassificationSpec;
+    /// let data = ClassificationSpec::new(4_000).positive_rate(0.5).nonlinear(true).seed(3).generate()?;
+    /// let labels = data.target().as_f64().expect("classes");
+    /// let x = data.features().column(0).to_owned();
+    /// let mean = |class: f64| {
+    ///     let rows: Vec<f64> = x.iter().zip(labels.iter()).filter(|(_, l)| **l == class).map(|(v, _)| *v).collect();
+    ///     rows.iter().sum::<f64>() / rows.len() as f64
+    /// };
+    /// assert!((mean(1.0) - mean(0.0)).abs() < 0.2, "same means");
+    /// # Ok::<(), specweave_data::DataError>(())
+    /// ```
+    pub fn nonlinear(mut self, nonlinear: bool) -> Self {
+        self.nonlinear = nonlinear;
+        self
     }
 
     /// Number of informative and noise features.
@@ -113,7 +137,11 @@ impl ClassificationSpec {
         for (row, &label) in labels.iter().enumerate() {
             for (j, direction) in directions.iter().enumerate() {
                 let z: f64 = StandardNormal.sample(&mut rng);
-                features[[row, j]] = z + direction * self.separation * label as f64;
+                features[[row, j]] = if self.nonlinear {
+                    z + z.signum() * self.separation * label as f64
+                } else {
+                    z + direction * self.separation * label as f64
+                };
             }
             for j in 0..self.n_noise {
                 features[[row, self.n_informative + j]] = StandardNormal.sample(&mut rng);

@@ -14,8 +14,8 @@ use crate::tasks::TASKS_FILE;
 use crate::templates::{self, TemplateContext};
 use crate::tests_doc::TESTS_FILE;
 use crate::{
-    Error, Metadata, Result, SpecDocument, Status, TaskList, TaskStatus, TestPlan, infer_problem,
-    locate_increment, slugify,
+    Error, Location, Metadata, Result, SpecDocument, Status, TaskList, TaskStatus, TestPlan,
+    infer_problem, locate_increment, slugify,
 };
 
 /// Folder under the root (`.specweave`) that holds the increments.
@@ -334,6 +334,70 @@ impl Increment {
             this.set_status(Status::Active, Some(&format!("{task_id} started")))?;
         }
         Ok(())
+    }
+
+    /// Replaces the bullets of spec.md's `## Success Criteria` section with `criteria`,
+    /// keeping the rest of the document. Each criterion must parse (e.g. `Precision >= 0.99`,
+    /// `New model must beat best baseline by 10%+`); nothing is written otherwise.
+    ///
+    /// ```
+    /// use specweave_spec::Increment;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let increment = Increment::create(root.path(), "detect fraud", None)?;
+    /// increment.set_success_criteria(&["ROC AUC > 0.95", "Precision >= 0.99"])?;
+    /// let criteria = increment.spec()?.criteria;
+    /// assert_eq!(criteria.len(), 2);
+    /// assert!(increment.set_success_criteria(&["looks good"]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_success_criteria(&self, criteria: &[&str]) -> Result<()> {
+        let path = self.dir.join(SPEC_FILE);
+        let text = read_text(&path)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.trim() == "## Success Criteria")
+            .ok_or_else(|| Error::Parse {
+                location: Location {
+                    file: path.clone(),
+                    line: 1,
+                },
+                message: "no `## Success Criteria` section to replace".into(),
+            })?;
+        for (i, criterion) in criteria.iter().enumerate() {
+            crate::parse_criterion(criterion, i + 1).map_err(|message| Error::Parse {
+                location: Location {
+                    file: path.clone(),
+                    line: header + 1,
+                },
+                message: format!("criterion `{criterion}`: {message}"),
+            })?;
+        }
+        let end = lines[header + 1..]
+            .iter()
+            .position(|l| l.starts_with("## "))
+            .map_or(lines.len(), |p| header + 1 + p);
+        let mut out: Vec<String> = lines[..=header].iter().map(|l| l.to_string()).collect();
+        // Keep the section's prose, drop its old bullets.
+        out.extend(
+            lines[header + 1..end]
+                .iter()
+                .filter(|l| !l.trim_start().starts_with("- "))
+                .map(|l| l.to_string()),
+        );
+        while out.last().is_some_and(|l| l.trim().is_empty()) {
+            out.pop();
+        }
+        out.push(String::new());
+        out.extend(criteria.iter().map(|c| format!("- {c}")));
+        if end < lines.len() {
+            out.push(String::new());
+            out.extend(lines[end..].iter().map(|l| l.to_string()));
+        }
+        let mut updated = out.join("\n");
+        updated.push('\n');
+        write_atomic(&path, updated.as_bytes())
     }
 }
 

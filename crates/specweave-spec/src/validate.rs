@@ -438,12 +438,15 @@ fn documents_parse(increment: &Increment, evidence: &Evidence) -> RuleResult {
                 }
                 .push(d.to_string());
             }
+            // metadata.json on disk, not this handle's copy: other handles (a pipeline's
+            // task updates) may have moved the lifecycle since it was opened.
+            let stored = crate::Metadata::read(increment.dir())
+                .map_or(increment.metadata().status, |m| m.status);
             if let Some(mirrored) = spec.frontmatter.status
-                && mirrored != increment.metadata().status
+                && mirrored != stored
             {
                 warnings.push(format!(
-                    "spec.md frontmatter says status {mirrored} but metadata.json says {}; metadata.json is the status store",
-                    increment.metadata().status
+                    "spec.md frontmatter says status {mirrored} but metadata.json says {stored}; metadata.json is the status store"
                 ));
             }
         }

@@ -116,6 +116,7 @@ impl Default for EarlyStopping {
 /// assert!(MlpParams::default().dropout(1.5).validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MlpParams {
     /// Width of each hidden layer, input side first (empty: a linear model).
     pub hidden_layers: Vec<usize>,

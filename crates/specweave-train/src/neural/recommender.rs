@@ -30,6 +30,7 @@ use std::sync::Arc;
 /// assert!(BprParams { factors: 0, ..BprParams::default() }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BprParams {
     /// Latent dimension of users and items.
     pub factors: usize,
