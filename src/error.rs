@@ -29,6 +29,9 @@ pub enum Error {
     /// Recommendation models.
     #[error(transparent)]
     Recommend(#[from] specweave_recommend::Error),
+    /// Forecasting models and diagnostics.
+    #[error(transparent)]
+    Forecast(#[from] specweave_forecast::ForecastError),
     /// Living docs (reports, plots, A/B plan, monitoring).
     #[error(transparent)]
     Docs(#[from] specweave_docs::DocsError),

@@ -2,9 +2,11 @@
 //! completes, tracking every experiment, and closing with validation and `done`.
 //!
 //! [`recommendation`] runs the recommendation increment end to end, [`tabular`] the
-//! classification and regression increments; [`living_docs`] is the
+//! classification and regression increments, [`forecasting`] the forecasting ones;
+//! [`living_docs`] is the
 //! one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
 
+pub mod forecasting;
 pub mod living_docs;
 mod ranking;
 pub mod recommendation;

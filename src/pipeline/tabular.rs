@@ -16,7 +16,7 @@
 //! use specweave::pipeline::tabular::{TabularConfig, run_tabular};
 //! use specweave::spec::Increment;
 //!
-//! let mut increment = Increment::create(".specweave", "predict churn", None)?;
+//! let mut increment = Increment::create(std::path::Path::new(".specweave"), "predict churn", None)?;
 //! let outcome = run_tabular(&mut increment, &TabularConfig::from_file("churn.csv", "churned"))?;
 //! println!("{}", outcome.summary_table());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

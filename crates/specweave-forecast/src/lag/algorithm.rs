@@ -79,11 +79,11 @@ impl LagForecaster {
     /// A forecaster over `learner`, which must fit regression problems. Defaults: 5
     /// calibration origins and a calibrated horizon of 12 steps.
     pub fn new(learner: Arc<dyn Learner>, features: LagFeatures) -> Result<LagForecaster> {
-        if learner.problem() != ProblemKind::Regression {
+        if !learner.supports(ProblemKind::Regression) {
             return Err(ForecastError::parameter(
                 "learner",
                 format!(
-                    "`{}` solves {} problems; forecasting needs a regression learner",
+                    "`{}` solves {} problems only; forecasting needs a regression learner",
                     learner.name(),
                     learner.problem()
                 ),
