@@ -3,9 +3,10 @@
 //!
 //! [`recommendation`] runs the recommendation increment end to end, [`tabular`] the
 //! classification and regression increments, [`forecasting`] the forecasting ones;
-//! [`living_docs`] is the
-//! one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
+//! [`config`] reads an increment's `pipeline.yaml` and runs the right one; [`living_docs`] is
+//! the one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
 
+pub mod config;
 pub mod forecasting;
 pub mod living_docs;
 mod ranking;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use specweave::core::ProblemKind;
+use specweave::pipeline::config::PipelineSettings;
 use specweave::spec::{
     DoneOptions, Error as SpecError, Increment, Status, TaskStatus, VALIDATION_REPORT,
     infer_problem, lineage, list_increments, slugify,
@@ -41,6 +42,12 @@ pub enum IncrementCommand {
         /// Parent increment (id or number) in a multi-increment project.
         #[arg(long)]
         parent: Option<String>,
+        /// The data file the pipeline will use (recorded in the increment's pipeline.yaml).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The column to predict in `--data`.
+        #[arg(long, requires = "data")]
+        target: Option<String>,
         #[command(flatten)]
         root: RootArg,
     },
@@ -133,8 +140,10 @@ pub fn run(command: IncrementCommand) -> Result<ExitCode, CommandError> {
             title,
             problem,
             parent,
+            data,
+            target,
             root,
-        } => create(&root.root, &title, problem, parent),
+        } => create(&root.root, &title, problem, parent, data, target),
         IncrementCommand::List { format, root } => list(&root.root, format),
         IncrementCommand::Tasks { id, format, root } => tasks(&root.root, &id, format),
         IncrementCommand::Task {
@@ -238,9 +247,16 @@ fn create(
     title: &str,
     problem: Option<ProblemKind>,
     parent: Option<String>,
+    data: Option<PathBuf>,
+    target: Option<String>,
 ) -> Result<ExitCode, CommandError> {
     // An unusable title is the first thing to report, before guessing its problem kind.
     slugify(title)?;
+    // A data file that is not there is reported before anything is created.
+    let settings = match &data {
+        Some(path) => Some(PipelineSettings::default().with_data(path, target)?),
+        None => None,
+    };
     let kind = match problem {
         Some(kind) => kind,
         None => {
@@ -257,6 +273,10 @@ fn create(
         builder = builder.parent(parent);
     }
     let increment = builder.create()?;
+    if let Some(settings) = settings {
+        let path = settings.write(increment.dir())?;
+        println!("Pipeline settings: {}", path.display());
+    }
     println!("{}", increment.dir().display());
     Ok(ExitCode::SUCCESS)
 }
