@@ -86,13 +86,10 @@ impl PipelineSettings {
         let path = increment_dir.join(PIPELINE_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_norway::from_str(&text).map_err(|e| {
-                Error::invalid(
-                    &path.display().to_string(),
-                    format!("invalid settings: {e}"),
-                )
+                Error::invalid(path.display().to_string(), format!("invalid settings: {e}"))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PipelineSettings::default()),
-            Err(e) => Err(Error::invalid(&path.display().to_string(), e.to_string())),
+            Err(e) => Err(Error::invalid(path.display().to_string(), e.to_string())),
         }
     }
 

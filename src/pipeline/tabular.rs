@@ -62,7 +62,7 @@ pub enum TabularSource {
         target: String,
     },
     /// Rows already in memory (generated data in examples and tests).
-    Rows(Dataset),
+    Rows(Box<Dataset>),
 }
 
 /// A learner by its registered name and JSON parameters (`{}` for defaults).
@@ -129,7 +129,7 @@ impl TabularConfig {
 
     /// Rows in memory; they are written to `data/dataset.parquet` first.
     pub fn from_rows(rows: Dataset) -> TabularConfig {
-        TabularConfig::with_source(TabularSource::Rows(rows))
+        TabularConfig::with_source(TabularSource::Rows(Box::new(rows)))
     }
 
     fn with_source(source: TabularSource) -> TabularConfig {
