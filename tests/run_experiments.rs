@@ -161,3 +161,43 @@ fn too_few_folds_are_rejected() -> TestResult {
     assert!(result.is_err());
     Ok(())
 }
+
+#[test]
+fn tree_and_neural_regressors_run_and_store_their_training_curves() -> TestResult {
+    use specweave::train::neural::{MlpParams, MlpRegressor};
+    let root = tempfile::tempdir()?;
+    let increment = Increment::builder(root.path(), "predict lifetime value")
+        .problem(ProblemKind::Regression)
+        .create()?;
+    let data = RegressionSpec::new(400).noise(0.3).seed(5).generate()?;
+    let (train, test) = halves(&data)?;
+    let outcome = run_experiments(
+        &increment,
+        vec![
+            Experiment::new("baseline-mean", DummyRegressor::default()).role(Role::Baseline),
+            // Boosting fits regression targets too, although its primary kind is classification.
+            Experiment::new(
+                "gradient-boosting",
+                GradientBoosting::new(GradientBoostingParams {
+                    n_estimators: 25,
+                    ..GradientBoostingParams::default()
+                })?,
+            ),
+            Experiment::new(
+                "mlp",
+                MlpRegressor::new(MlpParams::default().hidden_layers(vec![8]).epochs(6))?,
+            ),
+        ],
+        &ExperimentData::new(&train, &test).folds(3),
+    )?;
+    let tracker = specweave::tracking::Tracker::open(increment.dir())?;
+    for (name, key, steps) in [("gradient-boosting", "train_loss", 25), ("mlp", "train_loss", 6)] {
+        let result = outcome.result(name).ok_or("missing result")?;
+        assert!(result.outcome.is_ok(), "{name}: {:?}", result.outcome);
+        let curve = tracker.metric_history(&result.run_id, key)?;
+        assert_eq!(curve.len(), steps, "{name}: one {key} point per round or epoch");
+        assert!(curve.windows(2).all(|w| w[0].step < w[1].step));
+        assert!(curve.iter().all(|p| p.value.is_finite()));
+    }
+    Ok(())
+}

@@ -33,6 +33,57 @@ fn rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Request latencies in 1 µs buckets up to 100 ms (slower ones share the last bucket; the
+/// exact maximum is kept).
+struct LatencyHistogram {
+    buckets: Vec<u64>,
+    max: Duration,
+}
+
+impl LatencyHistogram {
+    const BUCKETS: usize = 100_000;
+
+    fn new() -> Self {
+        LatencyHistogram {
+            buckets: vec![0; Self::BUCKETS],
+            max: Duration::ZERO,
+        }
+    }
+
+    fn record(&mut self, latency: Duration) {
+        let micros = usize::try_from(latency.as_micros()).unwrap_or(usize::MAX);
+        self.buckets[micros.min(Self::BUCKETS - 1)] += 1;
+        self.max = self.max.max(latency);
+    }
+
+    fn merge(&mut self, other: &LatencyHistogram) {
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+        self.max = self.max.max(other.max);
+    }
+
+    fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
+
+    /// The latency at quantile `q` (bucket midpoint), or the maximum for `q = 1`.
+    fn quantile(&self, q: f64) -> Duration {
+        if q >= 1.0 {
+            return self.max;
+        }
+        let rank = (self.count().saturating_sub(1) as f64 * q).round() as u64;
+        let mut seen = 0;
+        for (micros, &count) in self.buckets.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return Duration::from_nanos(micros as u64 * 1_000 + 500);
+            }
+        }
+        self.max
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds = setting("LOAD_SECONDS", 10, 600);
     let clients = setting("LOAD_CLIENTS", 4, 256) as usize;
@@ -86,7 +137,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .http_status_as_error(false)
                     .build()
                     .into();
-                let mut latencies = Vec::with_capacity(1 << 16);
+                // A fixed histogram, allocated before the run, so that the process's memory
+                // over the soak is the server's and not a growing list of timings.
+                let mut latencies = LatencyHistogram::new();
                 while !stop.load(Ordering::Relaxed)
                     && sent.fetch_add(1, Ordering::Relaxed) < max_requests
                 {
@@ -100,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             r.body_mut().read_to_vec().map(|_| status == 200)
                         })
                         .unwrap_or(false);
-                    latencies.push(t.elapsed());
+                    latencies.record(t.elapsed());
                     if !ok {
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
@@ -119,17 +172,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     stop.store(true, Ordering::Relaxed);
-    let mut latencies: Vec<Duration> = Vec::new();
+    let mut latencies = LatencyHistogram::new();
     for worker in workers {
-        latencies.extend(worker.join().map_err(|_| "a client thread panicked")?);
+        latencies.merge(&worker.join().map_err(|_| "a client thread panicked")?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    let n = latencies.len();
+    let n = latencies.count();
     if n == 0 {
         return Err("no request completed".into());
     }
+    let at = |q: f64| latencies.quantile(q);
     let warm = rss.get(rss.len() / 4).copied().unwrap_or(0);
     let last = rss.last().copied().unwrap_or(0);
     println!(
