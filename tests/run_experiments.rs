@@ -191,11 +191,18 @@ fn tree_and_neural_regressors_run_and_store_their_training_curves() -> TestResul
         &ExperimentData::new(&train, &test).folds(3),
     )?;
     let tracker = specweave::tracking::Tracker::open(increment.dir())?;
-    for (name, key, steps) in [("gradient-boosting", "train_loss", 25), ("mlp", "train_loss", 6)] {
+    for (name, key, steps) in [
+        ("gradient-boosting", "train_loss", 25),
+        ("mlp", "train_loss", 6),
+    ] {
         let result = outcome.result(name).ok_or("missing result")?;
         assert!(result.outcome.is_ok(), "{name}: {:?}", result.outcome);
         let curve = tracker.metric_history(&result.run_id, key)?;
-        assert_eq!(curve.len(), steps, "{name}: one {key} point per round or epoch");
+        assert_eq!(
+            curve.len(),
+            steps,
+            "{name}: one {key} point per round or epoch"
+        );
         assert!(curve.windows(2).all(|w| w[0].step < w[1].step));
         assert!(curve.iter().all(|p| p.value.is_finite()));
     }
