@@ -36,9 +36,19 @@ pub(crate) fn run_task<T>(
     increment
         .set_task_status(id, TaskStatus::InProgress)
         .map_err(|e| wrap(e.into()))?;
-    let value = body().map_err(wrap)?;
+    tracing::info!(increment = increment.id(), "{id} {title}: started");
+    let started = std::time::Instant::now();
+    let value = body().map_err(|error| {
+        tracing::error!(increment = increment.id(), "{id} {title}: failed: {error}");
+        wrap(error)
+    })?;
     increment
         .set_task_status(id, TaskStatus::Completed)
         .map_err(|e| wrap(e.into()))?;
+    tracing::info!(
+        increment = increment.id(),
+        "{id} {title}: completed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(value)
 }

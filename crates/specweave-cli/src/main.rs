@@ -12,8 +12,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "specweave", version, about, propagate_version = true)]
 struct Cli {
-    /// Log verbosity (error, warn, info, debug, trace); also read from RUST_LOG.
-    #[arg(long, global = true, default_value = "warn")]
+    /// Log filter (error, warn, info, debug, trace, or per crate); also read from RUST_LOG.
+    /// By default warnings, plus the pipeline's task progress.
+    #[arg(long, global = true, default_value = "warn,specweave=info")]
     log: String,
 
     #[command(subcommand)]
@@ -27,6 +28,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
         .init();
     match commands::run(cli.command) {
         Ok(code) => code,
