@@ -25,7 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::living_docs::{LivingDocs, PipelineFacts, SyncedDocs, write_living_docs};
+use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
 use super::run_task;
 use crate::error::{Error, Result, write_atomic};
 use arrow::array::{ArrayRef, Int64Array};
@@ -41,7 +41,7 @@ use specweave_forecast::{
     AutoEts, Drift, HoltWinters, LagFeatures, LagForecaster, Naive, RollingOrigin, SeasonalNaive,
     Seasonality, Trend, Window, adf, kpss, ljung_box, stl,
 };
-use specweave_spec::{DoneOptions, Increment, TaskStatus, ValidationReport};
+use specweave_spec::{Increment, ValidationReport};
 use specweave_tracking::{ModelRegistry, RegisterModel, Role, Run, Tracker};
 use specweave_train::{GradientBoosting, GradientBoostingParams};
 use std::collections::BTreeMap;
@@ -432,21 +432,11 @@ pub fn run_forecasting(
         latency_p99_ms: metrics.get("latency_p99_ms").copied().unwrap_or(f64::NAN),
         throughput_rps: metrics.get("throughput_rps").copied().unwrap_or(f64::NAN),
     };
-    let living_docs = write_living_docs(config.living_docs.as_deref(), increment, &facts)?;
-    increment.set_task_status(
-        "T-009",
-        if living_docs.is_some() {
-            TaskStatus::Completed
-        } else {
-            TaskStatus::Canceled
-        },
-    )?;
-    let validation = increment.validate_and_write()?;
-    let summary_path = if validation.passed() {
-        Some(increment.done(&DoneOptions::default())?.summary_path)
-    } else {
-        None
-    };
+    let Closing {
+        living_docs,
+        validation,
+        summary_path,
+    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
     Ok(ForecastOutcome {
         increment_dir: increment.dir().to_path_buf(),
         baselines,
@@ -701,15 +691,7 @@ fn evaluate_forecast(
         .with_interval(&lower, &upper)
         .with_training_series(&history);
     let report = evaluate(Task::Forecasting, &input, options)?;
-    let mut metrics = BTreeMap::new();
-    for row in &report.metrics {
-        metrics.insert(row.name.clone(), row.value);
-        if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
-            metrics.insert(format!("{}_ci_lower", row.name), lo);
-            metrics.insert(format!("{}_ci_upper", row.name), hi);
-        }
-    }
-    Ok(metrics)
+    Ok(super::interval_metrics(&report))
 }
 
 /// T-005: variants of the best candidate family, backtested like the candidates; the

@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use specweave_docs::{SyncOptions, sync_docs_with};
-use specweave_spec::Increment;
+use specweave_spec::{DoneOptions, Increment, TaskStatus, ValidationReport};
 use std::path::PathBuf;
 
 /// What the pipeline measured, for the documents the living-docs stage writes.
@@ -69,4 +69,45 @@ impl LivingDocs for SyncedDocs {
         files.sort();
         Ok(files)
     }
+}
+
+/// How a pipeline run ended: the documents written, the verdicts, and the completion summary
+/// when the increment was closed.
+#[derive(Debug)]
+pub(crate) struct Closing {
+    /// Living docs written, `None` without a stage.
+    pub living_docs: Option<Vec<PathBuf>>,
+    /// The validation report.
+    pub validation: ValidationReport,
+    /// `COMPLETION-SUMMARY.md`, when validation passed and the increment was closed.
+    pub summary_path: Option<PathBuf>,
+}
+
+/// The end of every pipeline: T-009 (the living docs, or the task canceled when no stage is
+/// configured), validation written to the increment, and `done` when it passes.
+pub(crate) fn close_increment(
+    increment: &mut Increment,
+    stage: Option<&dyn LivingDocs>,
+    facts: &PipelineFacts,
+) -> Result<Closing> {
+    let living_docs = write_living_docs(stage, increment, facts)?;
+    increment.set_task_status(
+        "T-009",
+        if living_docs.is_some() {
+            TaskStatus::Completed
+        } else {
+            TaskStatus::Canceled
+        },
+    )?;
+    let validation = increment.validate_and_write()?;
+    let summary_path = if validation.passed() {
+        Some(increment.done(&DoneOptions::default())?.summary_path)
+    } else {
+        None
+    };
+    Ok(Closing {
+        living_docs,
+        validation,
+        summary_path,
+    })
 }

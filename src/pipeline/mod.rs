@@ -16,7 +16,9 @@ pub mod tabular;
 pub use ranking::{RankingEvaluation, evaluate_recommender};
 
 use crate::error::{Error, Result};
+use specweave_eval::report::EvalReport;
 use specweave_spec::{Increment, TaskStatus};
+use std::collections::BTreeMap;
 
 /// Runs one task: marks it in progress, runs `body`, and marks it completed on success.
 ///
@@ -51,4 +53,17 @@ pub(crate) fn run_task<T>(
         started.elapsed().as_secs_f64()
     );
     Ok(value)
+}
+
+/// Values and interval bounds as tracking keys (`<metric>_ci_lower` / `_ci_upper`).
+pub(crate) fn interval_metrics(report: &EvalReport) -> BTreeMap<String, f64> {
+    let mut metrics = BTreeMap::new();
+    for row in &report.metrics {
+        metrics.insert(row.name.clone(), row.value);
+        if let (Some(lower), Some(upper)) = (row.lower, row.upper) {
+            metrics.insert(format!("{}_ci_lower", row.name), lower);
+            metrics.insert(format!("{}_ci_upper", row.name), upper);
+        }
+    }
+    metrics
 }

@@ -13,7 +13,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::living_docs::{LivingDocs, PipelineFacts, SyncedDocs, write_living_docs};
+use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
 use super::ranking::{RankingEvaluation, evaluate_recommender};
 use super::run_task;
 use crate::error::{Error, Result, write_atomic};
@@ -31,7 +31,7 @@ use specweave_recommend::{
     Als, AlsParams, ExplainRecommendation, InteractionSplit, ItemKnn, ItemKnnParams, MultiStage,
     MultiStageParams, Popularity, RandomRecommender, RecencyPopularity, Similarity, temporal_split,
 };
-use specweave_spec::{DoneOptions, Increment, Status, TaskStatus, ValidationReport};
+use specweave_spec::{Increment, Status, ValidationReport};
 use specweave_tracking::{MetricBuffer, ModelRegistry, RegisterModel, Role, Run, Tracker};
 use specweave_train::neural::{BprMatrixFactorization, BprParams};
 use specweave_train::{GradientBoosting, GradientBoostingParams};
@@ -429,23 +429,13 @@ pub fn run_recommendation(
         latency_p99_ms: final_run.metric("latency_p99_ms").unwrap_or(f64::NAN),
         throughput_rps: final_run.metric("throughput_rps").unwrap_or(f64::NAN),
     };
-    let living_docs = write_living_docs(config.living_docs.as_deref(), increment, &facts)?;
-    increment.set_task_status(
-        "T-009",
-        if living_docs.is_some() {
-            TaskStatus::Completed
-        } else {
-            TaskStatus::Canceled
-        },
-    )?;
     tracker.write_comparison()?;
-    let validation = increment.validate_and_write()?;
-    let (completed, summary_path) = if validation.passed() {
-        let done = increment.done(&DoneOptions::default())?;
-        (true, Some(done.summary_path))
-    } else {
-        (false, None)
-    };
+    let Closing {
+        living_docs,
+        validation,
+        summary_path,
+    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
+    let completed = summary_path.is_some();
     Ok(RecommendationOutcome {
         increment_dir: increment.dir().to_path_buf(),
         baselines,

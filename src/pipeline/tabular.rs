@@ -22,7 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::living_docs::{LivingDocs, PipelineFacts, SyncedDocs, write_living_docs};
+use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
 use super::run_task;
 use crate::error::{Error, Result, write_atomic};
 use crate::experiments::{Experiment, ExperimentData, ExperimentsOutcome, run_experiments};
@@ -36,11 +36,9 @@ use specweave_data::{
 };
 use specweave_eval::latency::{LatencyConfig, model_latency, model_throughput};
 use specweave_eval::registry::Task;
-use specweave_eval::report::{EvalOptions, EvalReport};
+use specweave_eval::report::EvalOptions;
 use specweave_explain::{KernelExplainer, ShapValues, TreeExplainer, impurity_importance};
-use specweave_spec::{
-    DoneOptions, Increment, TaskStatus, ValidationReport, default_headline_metric, lower_is_better,
-};
+use specweave_spec::{Increment, ValidationReport, default_headline_metric, lower_is_better};
 use specweave_tracking::{MetricBuffer, ModelRegistry, RegisterModel, Role, Tracker};
 use specweave_train::{ThresholdObjective, ThresholdTuned, learner_from_params};
 use std::collections::BTreeMap;
@@ -550,21 +548,11 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
             .copied()
             .unwrap_or(f64::NAN),
     };
-    let living_docs = write_living_docs(config.living_docs.as_deref(), increment, &facts)?;
-    increment.set_task_status(
-        "T-009",
-        if living_docs.is_some() {
-            TaskStatus::Completed
-        } else {
-            TaskStatus::Canceled
-        },
-    )?;
-    let validation = increment.validate_and_write()?;
-    let summary_path = if validation.passed() {
-        Some(increment.done(&DoneOptions::default())?.summary_path)
-    } else {
-        None
-    };
+    let Closing {
+        living_docs,
+        validation,
+        summary_path,
+    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
     Ok(TabularOutcome {
         increment_dir: increment.dir().to_path_buf(),
         problem,
@@ -884,7 +872,7 @@ fn evaluation_stage(
     }
     let task = Task::from(prepared.problem);
     let report = crate::experiments::score(task, prepared.test.target(), &predictions, &options)?;
-    let metrics = report_metrics(&report);
+    let metrics = super::interval_metrics(&report);
     run.log_metrics(
         metrics
             .iter()
@@ -932,19 +920,6 @@ fn evaluation_stage(
         metrics,
         threshold,
     })
-}
-
-/// Values and interval bounds as tracking keys (`<metric>_ci_lower` / `_ci_upper`).
-fn report_metrics(report: &EvalReport) -> BTreeMap<String, f64> {
-    let mut metrics = BTreeMap::new();
-    for row in &report.metrics {
-        metrics.insert(row.name.clone(), row.value);
-        if let (Some(lower), Some(upper)) = (row.lower, row.upper) {
-            metrics.insert(format!("{}_ci_lower", row.name), lower);
-            metrics.insert(format!("{}_ci_upper", row.name), upper);
-        }
-    }
-    metrics
 }
 
 /// T-007: SHAP values of test rows (TreeSHAP for tree models, KernelSHAP over a k-means
