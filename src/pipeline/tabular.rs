@@ -907,8 +907,7 @@ fn evaluation_stage(
             "predictions.json",
             &serde_json::json!({
                 "y_true": labels,
-                // Sums of floating-point averages can pass 1 by an ulp.
-                "scores": scores.column(1).iter().map(|p| p.clamp(0.0, 1.0)).collect::<Vec<_>>(),
+                "scores": scores.column(1).to_vec(),
                 "threshold": threshold.unwrap_or(0.5),
                 "class_names": class_names,
             }),

@@ -56,7 +56,9 @@ pub(crate) fn ensemble_predictions(
             crate::common::softmax_rows(&mut raw);
             raw
         }
-        OutputLink::Identity => raw,
+        // Averaged class fractions are probabilities up to rounding: a sum of n fractions
+        // divided by n can pass 1 by an ulp.
+        OutputLink::Identity => raw.mapv(|p| p.clamp(0.0, 1.0)),
     };
     Ok(Predictions::Probabilities {
         probabilities,
