@@ -4,6 +4,8 @@
 use specweave::pipeline::recommendation::{HEADLINE, RecommendationConfig, run_recommendation};
 use specweave::spec::{DoneOptions, Increment, TaskStatus};
 
+mod support;
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn small() -> RecommendationConfig {
@@ -130,7 +132,21 @@ fn small_recommendation_increment_completes_with_real_metrics() -> TestResult {
             .is_some_and(|v| v > 0.0)
     );
     assert!(outcome.improvement.difference.estimate > 0.0);
-    Ok(())
+
+    // what a reader opens: the notebooks run in a real kernel, the page in a real browser
+    let notebooks = support::execute_notebooks(&outcome.increment_dir)?;
+    assert!(
+        notebooks[0].starts_with("01-eda.ipynb 4 ("),
+        "{notebooks:?}"
+    );
+    support::render_index(
+        &outcome.increment_dir,
+        &[
+            "build recommendation model",
+            "Precision@10 > 0.25",
+            &outcome.final_run.run_id,
+        ],
+    )
 }
 
 #[test]

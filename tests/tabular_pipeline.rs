@@ -9,6 +9,8 @@ use specweave::spec::{DoneOptions, Increment, TaskStatus};
 use specweave::train::ThresholdObjective;
 use std::path::Path;
 
+mod support;
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn small_candidates(mlp: &str) -> Vec<LearnerSpec> {
@@ -157,7 +159,23 @@ fn fraud_like_classification_tunes_its_threshold_and_completes() -> TestResult {
         assert!(artifacts.join(file).is_file(), "{file} missing");
     }
     assert_tasks_and_files(&outcome.increment_dir, &[])?;
-    close(&outcome)
+    close(&outcome)?;
+
+    // what a reader opens: the notebooks run in a real kernel, the page in a real browser
+    let notebooks = support::execute_notebooks(&outcome.increment_dir)?;
+    assert!(
+        notebooks[0].starts_with("01-eda.ipynb 4 (1000, "),
+        "{notebooks:?}"
+    );
+    support::render_index(
+        &outcome.increment_dir,
+        &[
+            "detect fraudulent transactions",
+            "Success criteria",
+            "ROC AUC > 0.85",
+            &outcome.final_run,
+        ],
+    )
 }
 
 #[test]

@@ -100,6 +100,13 @@ pub(crate) fn close_increment(
         },
     )?;
     let validation = increment.validate_and_write()?;
+    // The first write ran while T-009 was still open, so the verdicts it shows (index page,
+    // evaluation report) said the tasks were incomplete; writing again shows the final
+    // ones and rewrites only the documents whose content changed.
+    let living_docs = match living_docs {
+        Some(_) => write_living_docs(stage, increment, facts)?,
+        None => None,
+    };
     let summary_path = if validation.passed() {
         Some(increment.done(&DoneOptions::default())?.summary_path)
     } else {
