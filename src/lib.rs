@@ -20,4 +20,8 @@ pub mod experiments;
 pub mod pipeline;
 
 pub use error::{Error, Result};
-pub use experiments::{Experiment, ExperimentData, ExperimentsOutcome, run_experiments};
+pub use experiments::{
+    Experiment, ExperimentData, ExperimentsOutcome, ForecastData, ForecasterExperiment,
+    RecommenderData, RecommenderExperiment, run_experiments, run_forecaster_experiments,
+    run_recommender_experiments,
+};

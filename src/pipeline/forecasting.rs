@@ -676,7 +676,7 @@ fn mape(actual: &[f64], forecast: &[f64]) -> f64 {
 }
 
 /// Forecast metrics of the test period, with interval bounds as `<metric>_ci_lower/upper`.
-fn evaluate_forecast(
+pub(crate) fn evaluate_forecast(
     train: &Series,
     test: &Series,
     forecast: &specweave_core::Forecast,

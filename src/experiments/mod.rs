@@ -1,7 +1,13 @@
-//! Running experiments: each experiment (a named learner with its parameters and a role)
+//! Running experiments: each experiment (a named model with its parameters and a role)
 //! runs in parallel as a tracked run of the increment, with cross-validated and held-out
 //! metrics, training time, model size and the model file; failures are recorded and the
 //! others go on; `comparison.md` is written and the best model registered.
+//!
+//! [`run_experiments`] runs tabular learners (cross-validation, then the held-out rows);
+//! [`run_recommender_experiments`] runs recommenders (ranking metrics on a held-out
+//! interaction split, with bootstrap intervals over users); [`run_forecaster_experiments`]
+//! runs forecasters (a rolling-origin backtest, then the held-out period). All three share
+//! the run handling, the comparison and the registration below.
 //!
 //! ```
 //! use specweave::experiments::{Experiment, ExperimentData, run_experiments};
@@ -27,6 +33,12 @@
 //! assert!(outcome.registered.is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+mod forecasters;
+mod recommenders;
+
+pub use forecasters::{ForecastData, ForecasterExperiment, run_forecaster_experiments};
+pub use recommenders::{RecommenderData, RecommenderExperiment, run_recommender_experiments};
 
 use crate::error::{Error, Result, write_atomic};
 use rayon::prelude::*;
@@ -180,12 +192,13 @@ pub struct ExperimentResult {
     pub outcome: std::result::Result<ExperimentMetrics, String>,
 }
 
-/// What [`run_experiments`] did.
+/// What [`run_experiments`], [`run_recommender_experiments`] or
+/// [`run_forecaster_experiments`] did.
 #[derive(Debug, Clone)]
 pub struct ExperimentsOutcome {
     /// One result per experiment, in the order given.
     pub results: Vec<ExperimentResult>,
-    /// The metric that ranks the runs.
+    /// The metric that ranks the runs (without the held-out prefix of [`run_experiments`]).
     pub headline_metric: String,
     /// `experiments/comparison.md`.
     pub comparison: PathBuf,
@@ -211,6 +224,7 @@ pub fn run_experiments(
     experiments: Vec<Experiment>,
     data: &ExperimentData<'_>,
 ) -> Result<ExperimentsOutcome> {
+    check_not_empty(experiments.len())?;
     let problem = data.problem()?;
     if data.folds < 2 {
         return Err(Error::invalid(
@@ -225,52 +239,22 @@ pub fn run_experiments(
     let tracker = Tracker::open(increment.dir())?;
     let results = experiments
         .par_iter()
-        .map(|experiment| run_one(&tracker, experiment, data, problem, &headline))
+        .map(|experiment| {
+            track(
+                &tracker,
+                &experiment.name,
+                experiment.role,
+                &headline,
+                |run| measure(run, experiment, data, problem, &headline),
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
-    let (comparison, _) = tracker.write_comparison()?;
-    let registered = if data.register {
-        register_best(
-            &tracker,
-            &results,
-            &format!("{}{headline}", data.held_out_prefix),
-        )?
-    } else {
-        None
+    let ranking = Ranking {
+        metric: format!("{}{headline}", data.held_out_prefix),
+        lower_is_better: lower_is_better(&headline),
+        register: data.register,
     };
-    Ok(ExperimentsOutcome {
-        results,
-        headline_metric: headline,
-        comparison,
-        registered,
-    })
-}
-
-fn run_one(
-    tracker: &Tracker,
-    experiment: &Experiment,
-    data: &ExperimentData<'_>,
-    problem: ProblemKind,
-    headline: &str,
-) -> Result<ExperimentResult> {
-    let run = tracker.start_experiment(&experiment.name)?;
-    let run_id = run.id();
-    let outcome = match measure(&run, experiment, data, problem, headline) {
-        Ok(metrics) => {
-            run.finish()?;
-            Ok(metrics)
-        }
-        Err(error) => {
-            let message = error.to_string();
-            run.fail(&message)?;
-            Err(message)
-        }
-    };
-    Ok(ExperimentResult {
-        name: experiment.name.clone(),
-        run_id,
-        role: experiment.role,
-        outcome,
-    })
+    conclude(&tracker, results, headline, &ranking)
 }
 
 fn measure(
@@ -281,13 +265,7 @@ fn measure(
     headline: &str,
 ) -> Result<ExperimentMetrics> {
     let learner = experiment.learner.as_ref();
-    run.set_role(experiment.role)?;
-    run.set_headline_metric(headline)?;
-    run.set_algorithm(learner.name())?;
-    match learner.params() {
-        serde_json::Value::Object(params) => run.log_params(params)?,
-        other => run.log_param("params", other)?,
-    }
+    log_model(run, learner.name(), learner.params())?;
     run.log_param("cv_folds", data.folds as u64)?;
     run.log_dataset(data.train)?;
     if !learner.supports(problem) {
@@ -346,20 +324,8 @@ fn measure(
             .map(|(name, value)| (format!("{}{name}", data.held_out_prefix), value)),
     );
     metrics.insert("training_time_s".to_owned(), fit.fit_seconds);
-    let bytes = fit.model.to_bytes()?;
-    metrics.insert("model_size_bytes".to_owned(), bytes.len() as f64);
-    let model_file = run
-        .dir()
-        .join(specweave_tracking::ARTIFACTS_DIR)
-        .join(MODEL_FILE);
-    write_atomic(&model_file, &bytes)?;
-    run.log_metrics(
-        metrics
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.as_str(), *v)),
-        0,
-    )?;
+    let model_file = save_model(run, &fit.model.to_bytes()?, &mut metrics)?;
+    log_finite(run, &metrics)?;
     Ok(ExperimentMetrics {
         metrics,
         model_file,
@@ -395,23 +361,147 @@ pub(crate) fn score(
     report.map_err(to_core)
 }
 
-/// Registers the best finished non-baseline experiment by the held-out headline metric.
+/// How an experiment builds its unfitted model inside its run (opaque in debug output).
+struct Build<F: ?Sized>(Box<F>);
+
+impl<F: ?Sized> std::fmt::Debug for Build<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Build(..)")
+    }
+}
+
+/// Refuses an empty list of experiments.
+fn check_not_empty(experiments: usize) -> Result<()> {
+    if experiments == 0 {
+        return Err(Error::invalid(
+            "experiments",
+            "the list is empty; give at least one experiment to run",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one experiment as a tracked run of its own: sets its role and headline metric and
+/// lets `measure` fill it. The run finishes when `measure` succeeds; otherwise it is marked
+/// failed with the error as its note, and the error becomes the result's outcome. Only
+/// tracking failures (the run cannot be written) are returned as errors.
+fn track(
+    tracker: &Tracker,
+    name: &str,
+    role: Role,
+    headline: &str,
+    measure: impl FnOnce(&Run) -> Result<ExperimentMetrics>,
+) -> Result<ExperimentResult> {
+    let run = tracker.start_experiment(name)?;
+    let run_id = run.id();
+    let measured = (|| {
+        run.set_role(role)?;
+        run.set_headline_metric(headline)?;
+        measure(&run)
+    })();
+    let outcome = match measured {
+        Ok(metrics) => {
+            run.finish()?;
+            Ok(metrics)
+        }
+        Err(error) => {
+            let message = error.to_string();
+            run.fail(&message)?;
+            Err(message)
+        }
+    };
+    Ok(ExperimentResult {
+        name: name.to_owned(),
+        run_id,
+        role,
+        outcome,
+    })
+}
+
+/// Records the algorithm and its hyperparameters (each top-level key of an object as a
+/// param of its own).
+fn log_model(run: &Run, algorithm: &str, params: serde_json::Value) -> Result<()> {
+    run.set_algorithm(algorithm)?;
+    match params {
+        serde_json::Value::Object(params) => run.log_params(params)?,
+        other => run.log_param("params", other)?,
+    }
+    Ok(())
+}
+
+/// Writes a fitted model's bytes to the run's `artifacts/model.swm`, records their size as
+/// `model_size_bytes`, and returns the file.
+fn save_model(run: &Run, bytes: &[u8], metrics: &mut BTreeMap<String, f64>) -> Result<PathBuf> {
+    let model_file = run
+        .dir()
+        .join(specweave_tracking::ARTIFACTS_DIR)
+        .join(MODEL_FILE);
+    write_atomic(&model_file, bytes)?;
+    metrics.insert("model_size_bytes".to_owned(), bytes.len() as f64);
+    Ok(model_file)
+}
+
+/// Logs the finite metrics at step 0 (an undefined metric is left out rather than stored
+/// as NaN).
+fn log_finite(run: &Run, metrics: &BTreeMap<String, f64>) -> Result<()> {
+    run.log_metrics(
+        metrics
+            .iter()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(k, v)| (k.as_str(), *v)),
+        0,
+    )?;
+    Ok(())
+}
+
+/// How the finished runs are ranked for registration.
+struct Ranking {
+    /// The metric key compared, as the results hold it (prefix included).
+    metric: String,
+    /// Whether a smaller value wins.
+    lower_is_better: bool,
+    /// Whether the winner is registered.
+    register: bool,
+}
+
+/// Writes `experiments/comparison.md` and, when asked, registers the best finished
+/// non-baseline run.
+fn conclude(
+    tracker: &Tracker,
+    results: Vec<ExperimentResult>,
+    headline_metric: String,
+    ranking: &Ranking,
+) -> Result<ExperimentsOutcome> {
+    let (comparison, _) = tracker.write_comparison()?;
+    let registered = if ranking.register {
+        register_best(tracker, &results, ranking)?
+    } else {
+        None
+    };
+    Ok(ExperimentsOutcome {
+        results,
+        headline_metric,
+        comparison,
+        registered,
+    })
+}
+
+/// Registers the best finished non-baseline experiment by the ranking metric.
 fn register_best(
     tracker: &Tracker,
     results: &[ExperimentResult],
-    headline: &str,
+    ranking: &Ranking,
 ) -> Result<Option<ModelVersion>> {
-    let lower = lower_is_better(headline);
     let best = results
         .iter()
         .filter(|r| r.role != Role::Baseline)
         .filter_map(|r| {
             let metrics = r.outcome.as_ref().ok()?;
-            let value = *metrics.metrics.get(headline)?;
+            let value = *metrics.metrics.get(&ranking.metric)?;
             value.is_finite().then_some((r, metrics, value))
         })
         .reduce(|best, next| {
-            let better = if lower {
+            let better = if ranking.lower_is_better {
                 next.2 < best.2
             } else {
                 next.2 > best.2
