@@ -3,7 +3,8 @@
 //! living docs, validation and completion.
 
 use specweave::data::synth::SeriesSpec;
-use specweave::pipeline::forecasting::{ForecastConfig, run_forecasting};
+use specweave::pipeline::TaskSelection;
+use specweave::pipeline::forecasting::{ForecastConfig, run_forecasting, run_forecasting_tasks};
 use specweave::spec::{DoneOptions, Increment, TaskStatus};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -140,6 +141,98 @@ fn a_series_too_short_for_the_backtest_is_refused_before_any_task() -> TestResul
     assert_eq!(
         increment.tasks()?.get("T-001").map(|t| t.status),
         Some(TaskStatus::Pending)
+    );
+    Ok(())
+}
+
+fn run_folders(increment: &Increment) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(increment.dir().join("experiments"))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+#[test]
+fn a_stopped_run_resumes_without_retraining_and_a_rerun_reproduces_the_model() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let config = || -> Result<ForecastConfig, Box<dyn std::error::Error>> {
+        let series = SeriesSpec::new(52 * 2 + 16)
+            .period(26)
+            .noise(10.0)
+            .timing(1_600_000_000_000, WEEK_MS)
+            .seed(5)
+            .generate()?;
+        Ok(ForecastConfig::new(series, 26)
+            .horizon(4)
+            .backtest_origins(2)
+            .resamples(50)
+            .latency_calls(20))
+    };
+    let mut first = Increment::create(root.path(), "forecast weekly sales", None)?;
+    let stopped = run_forecasting_tasks(
+        &mut first,
+        &config()?,
+        &TaskSelection::default().until("T-004"),
+    )?;
+    assert!(stopped.is_none(), "the run stops after T-004");
+    let tasks = first.tasks()?;
+    let status = |id: &str| tasks.get(id).map(|t| t.status);
+    assert_eq!(status("T-004"), Some(TaskStatus::Completed));
+    assert_eq!(status("T-005"), Some(TaskStatus::Pending));
+    let trained = run_folders(&first)?;
+    assert_eq!(
+        trained.len(),
+        6,
+        "three baselines, three candidates: {trained:?}"
+    );
+
+    let outcome = run_forecasting(&mut first, &config()?)?;
+    let all = run_folders(&first)?;
+    assert!(all.starts_with(&trained), "{all:?}");
+    assert!(
+        outcome
+            .baselines
+            .iter()
+            .all(|b| trained.contains(&b.run_id))
+            && outcome
+                .candidates
+                .iter()
+                .all(|c| trained.contains(&c.run_id)),
+        "resumed, not retrained: {all:?}"
+    );
+    assert!(
+        all[trained.len()..]
+            .iter()
+            .all(|run| !run.contains("baseline")),
+        "{all:?}"
+    );
+
+    // the same seed and data in a fresh increment: the same metrics and the same model bytes
+    let mut second = Increment::create(root.path(), "forecast weekly sales", None)?;
+    let again = run_forecasting(&mut second, &config()?)?;
+    assert_eq!(again.final_run.family, outcome.final_run.family);
+    for metric in ["mape", "mase", "rmse", "mape_ci_lower", "mape_ci_upper"] {
+        assert_eq!(
+            again.final_run.metrics.get(metric),
+            outcome.final_run.metrics.get(metric),
+            "{metric}"
+        );
+    }
+    let model = |increment: &Increment, run: &str| {
+        std::fs::read(
+            increment
+                .dir()
+                .join("experiments")
+                .join(run)
+                .join("artifacts/model.swm"),
+        )
+    };
+    assert_eq!(
+        model(&second, &again.final_run.run_id)?,
+        model(&first, &outcome.final_run.run_id)?
     );
     Ok(())
 }

@@ -170,17 +170,18 @@ impl<'a> ExperimentData<'a> {
 }
 
 /// What a finished experiment measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExperimentMetrics {
     /// Held-out metrics, the cross-validation mean (`cv_<metric>`) and spread
     /// (`<metric>_cv_std`), training time and model size.
+    #[serde(deserialize_with = "crate::pipeline::nan_tolerant::map")]
     pub metrics: BTreeMap<String, f64>,
     /// The model file inside the run.
     pub model_file: PathBuf,
 }
 
 /// The result of one experiment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ExperimentResult {
     /// Experiment name.
     pub name: String,
@@ -194,7 +195,7 @@ pub struct ExperimentResult {
 
 /// What [`run_experiments`], [`run_recommender_experiments`] or
 /// [`run_forecaster_experiments`] did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ExperimentsOutcome {
     /// One result per experiment, in the order given.
     pub results: Vec<ExperimentResult>,

@@ -17,9 +17,10 @@
 //!   - {name: random-forest, learner: random_forest, params: {n_estimators: 200}}
 //! ```
 
-use super::forecasting::{ForecastConfig, run_forecasting};
-use super::recommendation::{RecommendationConfig, run_recommendation};
-use super::tabular::{LearnerSpec, TabularConfig, run_tabular};
+use super::TaskSelection;
+use super::forecasting::{ForecastConfig, run_forecasting_tasks};
+use super::recommendation::{RecommendationConfig, run_recommendation_tasks};
+use super::tabular::{LearnerSpec, TabularConfig, run_tabular_tasks};
 use crate::error::{Error, Result, write_atomic};
 use serde::{Deserialize, Serialize};
 use specweave_core::ProblemKind;
@@ -127,11 +128,14 @@ pub struct PipelineSummary {
     pub summary_path: Option<PathBuf>,
 }
 
-/// Runs the pipeline of the increment's problem kind with `settings`.
+/// Runs the pipeline of the increment's problem kind with `settings`, resuming at the first
+/// task that is not completed unless `selection` says otherwise; `None` when the selection
+/// stopped the run before the increment could be closed.
 pub fn run_pipeline(
     increment: &mut Increment,
     settings: &PipelineSettings,
-) -> Result<PipelineSummary> {
+    selection: &TaskSelection,
+) -> Result<Option<PipelineSummary>> {
     let problem = increment.metadata().problem;
     let seed = settings.seed.unwrap_or(42);
     match problem {
@@ -140,13 +144,16 @@ pub fn run_pipeline(
             if let Some(path) = &settings.data {
                 config = config.movielens(path);
             }
-            let outcome = run_recommendation(increment, &config)?;
-            Ok(PipelineSummary {
-                table: outcome.summary_table(),
-                increment_dir: outcome.increment_dir,
-                validation: outcome.validation,
-                summary_path: outcome.summary_path,
-            })
+            Ok(
+                run_recommendation_tasks(increment, &config, selection)?.map(|outcome| {
+                    PipelineSummary {
+                        table: outcome.summary_table(),
+                        increment_dir: outcome.increment_dir,
+                        validation: outcome.validation,
+                        summary_path: outcome.summary_path,
+                    }
+                }),
+            )
         }
         ProblemKind::Classification | ProblemKind::Regression => {
             let mut config = match (&settings.data, &settings.target) {
@@ -188,13 +195,14 @@ pub fn run_pipeline(
                         .collect(),
                 );
             }
-            let outcome = run_tabular(increment, &config)?;
-            Ok(PipelineSummary {
-                table: outcome.summary_table(),
-                increment_dir: outcome.increment_dir,
-                validation: outcome.validation,
-                summary_path: outcome.summary_path,
-            })
+            Ok(
+                run_tabular_tasks(increment, &config, selection)?.map(|outcome| PipelineSummary {
+                    table: outcome.summary_table(),
+                    increment_dir: outcome.increment_dir,
+                    validation: outcome.validation,
+                    summary_path: outcome.summary_path,
+                }),
+            )
         }
         ProblemKind::Forecasting => {
             let period = settings.period.unwrap_or(52);
@@ -213,13 +221,16 @@ pub fn run_pipeline(
             if let Some(horizon) = settings.horizon {
                 config = config.horizon(horizon);
             }
-            let outcome = run_forecasting(increment, &config)?;
-            Ok(PipelineSummary {
-                table: outcome.summary_table(),
-                increment_dir: outcome.increment_dir,
-                validation: outcome.validation,
-                summary_path: outcome.summary_path,
-            })
+            Ok(
+                run_forecasting_tasks(increment, &config, selection)?.map(|outcome| {
+                    PipelineSummary {
+                        table: outcome.summary_table(),
+                        increment_dir: outcome.increment_dir,
+                        validation: outcome.validation,
+                        summary_path: outcome.summary_path,
+                    }
+                }),
+            )
         }
     }
 }

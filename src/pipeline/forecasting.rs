@@ -26,7 +26,7 @@
 //! ```
 
 use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
-use super::run_task;
+use super::{TaskRunner, TaskSelection, nan_tolerant};
 use crate::error::{Error, Result, write_atomic};
 use arrow::array::{ArrayRef, Int64Array};
 use rayon::prelude::*;
@@ -53,7 +53,7 @@ use std::sync::Arc;
 pub const HEADLINE: &str = "mape";
 
 /// A forecasting family with its settings; builds fresh, unfitted forecasters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ForecastFamily {
     /// The last value.
     Naive,
@@ -230,13 +230,14 @@ impl ForecastConfig {
 }
 
 /// One tracked forecaster run and what it scored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForecastRun {
     /// Run folder name.
     pub run_id: String,
     /// The family.
     pub family: ForecastFamily,
     /// Metrics (validation metrics prefixed `val_`).
+    #[serde(deserialize_with = "nan_tolerant::map")]
     pub metrics: BTreeMap<String, f64>,
 }
 
@@ -302,11 +303,33 @@ impl ForecastOutcome {
     }
 }
 
-/// Runs every task of a forecasting increment and closes it when validation passes.
+/// What T-006 to T-008 and T-011 leave behind: the final run, finished and registered.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FinalModel {
+    run: ForecastRun,
+    forecast: specweave_core::Forecast,
+    future: specweave_core::Forecast,
+    model_version: String,
+}
+
+/// Runs every task of a forecasting increment and closes it when validation passes; a
+/// re-run resumes at the first task that is not completed (see [`run_forecasting_tasks`]
+/// to force a full re-run or stop after one task).
 pub fn run_forecasting(
     increment: &mut Increment,
     config: &ForecastConfig,
 ) -> Result<ForecastOutcome> {
+    run_forecasting_tasks(increment, config, &TaskSelection::default())?
+        .ok_or_else(|| Error::invalid("forecasting pipeline", "stopped before its last task"))
+}
+
+/// [`run_forecasting`] under a [`TaskSelection`]; `None` when the selection stopped the run
+/// before the increment could be closed.
+pub fn run_forecasting_tasks(
+    increment: &mut Increment,
+    config: &ForecastConfig,
+    selection: &TaskSelection,
+) -> Result<Option<ForecastOutcome>> {
     config.validate()?;
     if increment.metadata().problem != ProblemKind::Forecasting {
         return Err(Error::invalid(
@@ -319,15 +342,29 @@ pub fn run_forecasting(
         ));
     }
     let tracker = Tracker::open(increment.dir())?;
-    run_task(increment, "T-001", "Exploratory data analysis", || {
-        data_stage(increment, &config.series)
-    })?;
-    run_task(increment, "T-010", "Stationarity tests", || {
-        stationarity_stage(increment, config)
-    })?;
-    let (train, test) = run_task(increment, "T-002", "Feature engineering", || {
-        split_stage(increment, config)
-    })?;
+    let mut tasks = TaskRunner::new(increment, selection)?;
+    let stopped = tasks
+        .saved("T-001", "Exploratory data analysis", || {
+            data_stage(increment, &config.series)
+        })?
+        .is_none()
+        || tasks
+            .saved("T-010", "Stationarity tests", || {
+                stationarity_stage(increment, config)
+            })?
+            .is_none();
+    if stopped {
+        return Ok(None);
+    }
+    let Some((train, test)) = tasks.recomputed(
+        "T-002",
+        "Feature engineering",
+        || split_stage(increment, config, true),
+        || split_stage(increment, config, false),
+    )?
+    else {
+        return Ok(None);
+    };
     let backtest = RollingOrigin::builder()
         .window(Window::Expanding {
             initial: train.len() - config.backtest_origins * config.horizon,
@@ -336,7 +373,7 @@ pub fn run_forecasting(
         .step(config.horizon)
         .level(config.level)
         .build()?;
-    let baselines = run_task(increment, "T-003", "Train baseline models", || {
+    let Some(baselines) = tasks.saved("T-003", "Train baseline models", || {
         let jobs = [
             ("baseline-naive", ForecastFamily::Naive),
             ("baseline-seasonal-naive", ForecastFamily::SeasonalNaive),
@@ -351,8 +388,11 @@ pub fn run_forecasting(
             Some(&test),
             config,
         )
-    })?;
-    let candidates = run_task(increment, "T-004", "Train candidate models", || {
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some(candidates) = tasks.saved("T-004", "Train candidate models", || {
         let jobs = [
             (
                 "holt-winters-additive",
@@ -379,27 +419,97 @@ pub fn run_forecasting(
             None,
             config,
         )
-    })?;
-    let (trials, chosen) = run_task(increment, "T-005", "Hyperparameter tuning", || {
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some((trials, chosen)) = tasks.saved("T-005", "Hyperparameter tuning", || {
         tuning_stage(&tracker, &candidates, &backtest, &train, config)
-    })?;
+    })?
+    else {
+        return Ok(None);
+    };
+    let final_tasks = ["T-006", "T-007", "T-008", "T-011"];
+    let Some(final_model) = tasks.group("T-006-T-011", &final_tasks, |tasks| {
+        final_stages(tasks, &tracker, &chosen, &train, &test, config)
+    })?
+    else {
+        return Ok(None);
+    };
+    if tasks.stopped() {
+        return Ok(None);
+    }
+    let FinalModel {
+        run: final_run,
+        forecast,
+        future,
+        model_version,
+    } = final_model;
 
+    let best_baseline = baselines
+        .iter()
+        .map(|b| b.metric(HEADLINE))
+        .fold(f64::INFINITY, f64::min);
+    let facts = PipelineFacts {
+        headline_metric: HEADLINE.to_owned(),
+        best_value: final_run.metrics.get(HEADLINE).copied().unwrap_or(f64::NAN),
+        baseline_value: best_baseline,
+        best_run: final_run.run_id.clone(),
+        model_version: model_version.clone(),
+        latency_p99_ms: final_run
+            .metrics
+            .get("latency_p99_ms")
+            .copied()
+            .unwrap_or(f64::NAN),
+        throughput_rps: final_run
+            .metrics
+            .get("throughput_rps")
+            .copied()
+            .unwrap_or(f64::NAN),
+    };
+    let Closing {
+        living_docs,
+        validation,
+        summary_path,
+    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
+    Ok(Some(ForecastOutcome {
+        increment_dir: increment.dir().to_path_buf(),
+        baselines,
+        candidates,
+        trials,
+        final_run,
+        forecast,
+        future,
+        model_version,
+        living_docs,
+        validation,
+        summary_path,
+    }))
+}
+
+/// T-006 to T-008 and T-011 in the final model's run, which is then finished and registered.
+fn final_stages(
+    tasks: &mut TaskRunner<'_>,
+    tracker: &Tracker,
+    chosen: &ForecastFamily,
+    train: &Series,
+    test: &Series,
+    config: &ForecastConfig,
+) -> Result<FinalModel> {
     let run =
         tracker.start_experiment(&format!("{}-final", chosen.algorithm().replace('_', "-")))?;
     let result = (|| -> Result<_> {
-        let (metrics, forecast, model_path, residuals) = run_task(
-            increment,
-            "T-006",
-            "Evaluate against the success criteria",
-            || final_stage(&run, &chosen, &train, &test, config),
-        )?;
-        run_task(increment, "T-007", "Explainability", || {
-            explanation_stage(&run, &train, config)
+        let (metrics, forecast, model_path, residuals) =
+            tasks.run("T-006", "Evaluate against the success criteria", || {
+                final_stage(&run, chosen, train, test, config)
+            })?;
+        tasks.run("T-007", "Explainability", || {
+            explanation_stage(&run, train, config)
         })?;
-        let serving = run_task(increment, "T-008", "Deployment preparation", || {
-            serving_stage(&run, &chosen, config)
+        let serving = tasks.run("T-008", "Deployment preparation", || {
+            serving_stage(&run, chosen, config)
         })?;
-        run_task(increment, "T-011", "Residual analysis", || {
+        tasks.run("T-011", "Residual analysis", || {
             residual_stage(&run, &residuals, config)
         })?;
         Ok((metrics, forecast, model_path, serving))
@@ -413,46 +523,21 @@ pub fn run_forecasting(
     };
     metrics.extend(serving);
     let record = run.finish()?;
-    let version = ModelRegistry::new(&tracker).register(
+    let version = ModelRegistry::new(tracker).register(
         RegisterModel::new(record.id.clone(), &model_path)
             .algorithm(chosen.algorithm())
             .framework("specweave-forecast"),
     )?;
     tracker.write_comparison()?;
-    let best_baseline = baselines
-        .iter()
-        .map(|b| b.metric(HEADLINE))
-        .fold(f64::INFINITY, f64::min);
-    let facts = PipelineFacts {
-        headline_metric: HEADLINE.to_owned(),
-        best_value: metrics.get(HEADLINE).copied().unwrap_or(f64::NAN),
-        baseline_value: best_baseline,
-        best_run: record.id.clone(),
-        model_version: version.metadata.version.clone(),
-        latency_p99_ms: metrics.get("latency_p99_ms").copied().unwrap_or(f64::NAN),
-        throughput_rps: metrics.get("throughput_rps").copied().unwrap_or(f64::NAN),
-    };
-    let Closing {
-        living_docs,
-        validation,
-        summary_path,
-    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
-    Ok(ForecastOutcome {
-        increment_dir: increment.dir().to_path_buf(),
-        baselines,
-        candidates,
-        trials,
-        final_run: ForecastRun {
+    Ok(FinalModel {
+        run: ForecastRun {
             run_id: record.id,
-            family: chosen,
+            family: chosen.clone(),
             metrics,
         },
         forecast,
         future,
         model_version: version.metadata.version,
-        living_docs,
-        validation,
-        summary_path,
     })
 }
 
@@ -538,11 +623,18 @@ fn write_json(path: &std::path::Path, value: &serde_json::Value) -> Result<()> {
 }
 
 /// T-002: the last `horizon` observations are the test period; `data/split.json` says so.
-fn split_stage(increment: &Increment, config: &ForecastConfig) -> Result<(Series, Series)> {
+fn split_stage(
+    increment: &Increment,
+    config: &ForecastConfig,
+    write: bool,
+) -> Result<(Series, Series)> {
     let n = config.series.len();
     let cut = n - config.horizon;
     let train = config.series.slice(0, cut)?;
     let test = config.series.slice(cut, n)?;
+    if !write {
+        return Ok((train, test));
+    }
     write_json(
         &increment.dir().join("data/split.json"),
         &serde_json::json!({

@@ -7,7 +7,9 @@
 
 use crate::error::Result;
 use specweave_docs::{SyncOptions, sync_docs_with};
-use specweave_spec::{DoneOptions, Increment, TaskStatus, ValidationReport};
+use specweave_spec::{
+    COMPLETION_SUMMARY, DoneOptions, Increment, Status, TaskStatus, ValidationReport,
+};
 use std::path::PathBuf;
 
 /// What the pipeline measured, for the documents the living-docs stage writes.
@@ -107,7 +109,10 @@ pub(crate) fn close_increment(
         Some(_) => write_living_docs(stage, increment, facts)?,
         None => None,
     };
-    let summary_path = if validation.passed() {
+    let summary_path = if increment.metadata().status == Status::Completed {
+        // a resumed run of an increment closed earlier: done already wrote its summary
+        Some(increment.dir().join(COMPLETION_SUMMARY)).filter(|path| path.is_file())
+    } else if validation.passed() {
         Some(increment.done(&DoneOptions::default())?.summary_path)
     } else {
         None

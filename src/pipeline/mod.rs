@@ -5,6 +5,8 @@
 //! classification and regression increments, [`forecasting`] the forecasting ones;
 //! [`config`] reads an increment's `pipeline.yaml` and runs the right one; [`living_docs`] is
 //! the one place where the living-docs stage (A/B plan, monitoring, reports) plugs in.
+//! Every pipeline runs its tasks through one runner, so a re-run resumes at the first task
+//! that is not completed (see [`TaskSelection`]).
 
 pub mod config;
 pub mod forecasting;
@@ -12,48 +14,14 @@ pub mod living_docs;
 mod ranking;
 pub mod recommendation;
 pub mod tabular;
+mod tasks;
 
 pub use ranking::{RankingEvaluation, evaluate_recommender};
+pub use tasks::{STATE_DIR, TaskEnd, TaskObserver, TaskSelection};
+pub(crate) use tasks::{TaskRunner, nan_tolerant};
 
-use crate::error::{Error, Result};
 use specweave_eval::report::EvalReport;
-use specweave_spec::{Increment, TaskStatus};
 use std::collections::BTreeMap;
-
-/// Runs one task: marks it in progress, runs `body`, and marks it completed on success.
-///
-/// A failure leaves the task in progress and every earlier task as it was, and names the
-/// task in the error.
-pub(crate) fn run_task<T>(
-    increment: &Increment,
-    id: &str,
-    title: &str,
-    body: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    let wrap = |source: Error| Error::Task {
-        task: id.to_owned(),
-        title: title.to_owned(),
-        source: Box::new(source),
-    };
-    increment
-        .set_task_status(id, TaskStatus::InProgress)
-        .map_err(|e| wrap(e.into()))?;
-    tracing::info!(increment = increment.id(), "{id} {title}: started");
-    let started = std::time::Instant::now();
-    let value = body().map_err(|error| {
-        tracing::error!(increment = increment.id(), "{id} {title}: failed: {error}");
-        wrap(error)
-    })?;
-    increment
-        .set_task_status(id, TaskStatus::Completed)
-        .map_err(|e| wrap(e.into()))?;
-    tracing::info!(
-        increment = increment.id(),
-        "{id} {title}: completed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(value)
-}
 
 /// Values and interval bounds as tracking keys (`<metric>_ci_lower` / `_ci_upper`).
 pub(crate) fn interval_metrics(report: &EvalReport) -> BTreeMap<String, f64> {

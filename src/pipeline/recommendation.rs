@@ -15,7 +15,7 @@
 
 use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
 use super::ranking::{RankingEvaluation, evaluate_recommender};
-use super::run_task;
+use super::{TaskRunner, TaskSelection, nan_tolerant};
 use crate::error::{Error, Result, write_atomic};
 use arrow::array::{ArrayRef, Int64Array};
 use rayon::prelude::*;
@@ -184,7 +184,7 @@ impl RecommendationConfig {
 }
 
 /// A model family with its hyperparameters; builds fresh, unfitted recommenders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Family {
     /// Uniformly random items.
     Random {
@@ -265,7 +265,7 @@ impl Family {
 }
 
 /// One tracked model run and what it scored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModelRun {
     /// Run folder name, e.g. `exp-004-item-knn`.
     pub run_id: String,
@@ -274,8 +274,10 @@ pub struct ModelRun {
     /// The family and its parameters.
     pub family: Family,
     /// Metrics on the split it was evaluated on.
+    #[serde(deserialize_with = "nan_tolerant::pairs")]
     pub metrics: Vec<(String, f64)>,
     /// Seconds spent fitting.
+    #[serde(deserialize_with = "nan_tolerant::value")]
     pub fit_seconds: f64,
 }
 
@@ -374,52 +376,108 @@ impl RecommendationOutcome {
     }
 }
 
-/// Runs every task of a recommendation increment and closes it when validation passes.
-///
-/// Tasks T-001 to T-009 are ticked in `tasks.md` as they complete; a failing task stops the
-/// run with an error naming it and leaves the earlier tasks completed.
+/// What T-006 to T-008 leave behind: the final run and how it compares with the best
+/// baseline.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FinalModel {
+    run: ModelRun,
+    model_version: String,
+    improvement: specweave_eval::stats::PairedBootstrap,
+}
+
+/// Runs every task of a recommendation increment and closes it when validation passes; a
+/// re-run resumes at the first task that is not completed (see
+/// [`run_recommendation_tasks`] to force a full re-run or stop after one task).
 pub fn run_recommendation(
     increment: &mut Increment,
     config: &RecommendationConfig,
 ) -> Result<RecommendationOutcome> {
+    run_recommendation_tasks(increment, config, &TaskSelection::default())?
+        .ok_or_else(|| Error::invalid("recommendation pipeline", "stopped before its last task"))
+}
+
+/// [`run_recommendation`] under a [`TaskSelection`]; `None` when the selection stopped the
+/// run before the increment could be closed.
+pub fn run_recommendation_tasks(
+    increment: &mut Increment,
+    config: &RecommendationConfig,
+    selection: &TaskSelection,
+) -> Result<Option<RecommendationOutcome>> {
     config.check()?;
     if increment.metadata().status == Status::Planning {
         increment.set_status(Status::Active, Some("pipeline started"))?;
     }
     let tracker = Tracker::open(increment.dir())?;
-    let log = run_task(increment, "T-001", "Exploratory data analysis", || {
-        data_stage(increment, config)
-    })?;
-    let splits = run_task(increment, "T-002", "Feature engineering", || {
-        split_stage(increment, &log, config)
-    })?;
-    let baselines = run_task(increment, "T-003", "Train baseline models", || {
+    let mut tasks = TaskRunner::new(increment, selection)?;
+    let Some(log) = tasks.recomputed(
+        "T-001",
+        "Exploratory data analysis",
+        || data_stage(increment, config),
+        || read_log(config),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(splits) = tasks.recomputed(
+        "T-002",
+        "Feature engineering",
+        || split_stage(increment, &log, config, true),
+        || split_stage(increment, &log, config, false),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(baselines) = tasks.saved("T-003", "Train baseline models", || {
         baseline_stage(&tracker, &splits, config)
-    })?;
-    let candidates = run_task(increment, "T-004", "Train candidate models", || {
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some(candidates) = tasks.saved("T-004", "Train candidate models", || {
         candidate_stage(&tracker, &splits, config)
-    })?;
-    let (trials, tuned) = run_task(increment, "T-005", "Hyperparameter tuning", || {
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some((trials, tuned)) = tasks.saved("T-005", "Hyperparameter tuning", || {
         tuning_stage(&tracker, &splits, &candidates, config)
-    })?;
+    })?
+    else {
+        return Ok(None);
+    };
     let best_baseline = baselines
         .iter()
         .max_by(|a, b| headline(a).total_cmp(&headline(b)))
         .cloned()
         .ok_or_else(|| Error::invalid("baselines", "no baseline run finished"))?;
-    let evaluated = run_task(
-        increment,
-        "T-006",
-        "Evaluate against the success criteria",
-        || evaluation_stage(&tracker, increment, &splits, &tuned, &best_baseline, config),
-    )?;
-    run_task(increment, "T-007", "Explainability", || {
-        explanation_stage(increment, &evaluated, &log, config)
-    })?;
-    let (final_run, model_version, improvement) =
-        run_task(increment, "T-008", "Deployment preparation", || {
-            deployment_stage(&tracker, evaluated, config)
+    let Some(final_model) = tasks.group("T-006-T-008", &["T-006", "T-007", "T-008"], |tasks| {
+        let evaluated = tasks.run("T-006", "Evaluate against the success criteria", || {
+            evaluation_stage(&tracker, increment, &splits, &tuned, &best_baseline, config)
         })?;
+        tasks.run("T-007", "Explainability", || {
+            explanation_stage(increment, &evaluated, &log, config)
+        })?;
+        let (run, model_version, improvement) =
+            tasks.run("T-008", "Deployment preparation", || {
+                deployment_stage(&tracker, evaluated, config)
+            })?;
+        Ok(FinalModel {
+            run,
+            model_version,
+            improvement,
+        })
+    })?
+    else {
+        return Ok(None);
+    };
+    if tasks.stopped() {
+        return Ok(None);
+    }
+    let FinalModel {
+        run: final_run,
+        model_version,
+        improvement,
+    } = final_model;
     let facts = PipelineFacts {
         headline_metric: HEADLINE.to_owned(),
         best_value: final_run.metric(HEADLINE).unwrap_or(f64::NAN),
@@ -436,7 +494,7 @@ pub fn run_recommendation(
         summary_path,
     } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
     let completed = summary_path.is_some();
-    Ok(RecommendationOutcome {
+    Ok(Some(RecommendationOutcome {
         increment_dir: increment.dir().to_path_buf(),
         baselines,
         candidates,
@@ -449,7 +507,7 @@ pub fn run_recommendation(
         completed,
         summary_path,
         living_docs,
-    })
+    }))
 }
 
 fn headline(run: &ModelRun) -> f64 {
@@ -458,17 +516,7 @@ fn headline(run: &ModelRun) -> f64 {
 
 /// T-001: the log as Parquet, its profile, EDA summary, schema and a sample.
 fn data_stage(increment: &Increment, config: &RecommendationConfig) -> Result<Interactions> {
-    let log = match &config.movielens {
-        Some(path) => load_movielens(path)?,
-        None => InteractionsSpec::new(config.users, config.items)
-            .interactions_per_user(config.interactions_per_user)
-            .affinity(config.affinity)
-            .seed(config.seed)
-            .generate()?,
-    };
-    if log.is_empty() {
-        return Err(Error::invalid("interactions", "the log has no events"));
-    }
+    let log = read_log(config)?;
     let data_dir = increment.dir().join("data");
     let path = data_dir.join("interactions.parquet");
     let user_ids = log.user_ids();
@@ -505,6 +553,23 @@ fn data_stage(increment: &Increment, config: &RecommendationConfig) -> Result<In
     Ok(log)
 }
 
+/// The interaction log: the MovieLens file, or generated events (deterministic in the
+/// seed); also how a resumed run gets it back without redoing T-001.
+fn read_log(config: &RecommendationConfig) -> Result<Interactions> {
+    let log = match &config.movielens {
+        Some(path) => load_movielens(path)?,
+        None => InteractionsSpec::new(config.users, config.items)
+            .interactions_per_user(config.interactions_per_user)
+            .affinity(config.affinity)
+            .seed(config.seed)
+            .generate()?,
+    };
+    if log.is_empty() {
+        return Err(Error::invalid("interactions", "the log has no events"));
+    }
+    Ok(log)
+}
+
 /// The three splits every later stage uses.
 #[derive(Debug)]
 struct Splits {
@@ -519,9 +584,13 @@ fn split_stage(
     increment: &Increment,
     log: &Interactions,
     config: &RecommendationConfig,
+    write: bool,
 ) -> Result<Splits> {
     let test = temporal_split(log, config.test_fraction)?;
     let validation = temporal_split(&test.train, config.validation_fraction)?;
+    if !write {
+        return Ok(Splits { test, validation });
+    }
     let summary = serde_json::json!({
         "protocol": "per-user temporal split; seen items excluded from rankings",
         "test_fraction": config.test_fraction,

@@ -23,7 +23,7 @@
 //! ```
 
 use super::living_docs::{Closing, LivingDocs, PipelineFacts, SyncedDocs, close_increment};
-use super::run_task;
+use super::{TaskRunner, TaskSelection, nan_tolerant};
 use crate::error::{Error, Result, write_atomic};
 use crate::experiments::{Experiment, ExperimentData, ExperimentsOutcome, run_experiments};
 use ndarray::Array2;
@@ -64,7 +64,7 @@ pub enum TabularSource {
 }
 
 /// A learner by its registered name and JSON parameters (`{}` for defaults).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LearnerSpec {
     /// Experiment name, e.g. `random-forest`.
     pub name: String,
@@ -417,10 +417,33 @@ struct Prepared {
     pipeline: FittedPipeline,
 }
 
+/// What T-006 to T-008 leave behind: the final run, finished and registered.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FinalModel {
+    run_id: String,
+    /// Test metrics with intervals, then the serving measurements.
+    #[serde(deserialize_with = "nan_tolerant::map")]
+    metrics: BTreeMap<String, f64>,
+    threshold: Option<f64>,
+    model_version: String,
+}
+
 /// Runs every task of a classification or regression increment and closes it when its
 /// validation passes. A failing task stops the run with an error naming it and leaves the
-/// earlier tasks completed; a re-run starts again from T-001 and overwrites the documents.
+/// earlier tasks completed; a re-run resumes at the first task that is not completed (see
+/// [`run_tabular_tasks`] to force a full re-run or stop after one task).
 pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<TabularOutcome> {
+    run_tabular_tasks(increment, config, &TaskSelection::default())?
+        .ok_or_else(|| Error::invalid("tabular pipeline", "stopped before its last task"))
+}
+
+/// [`run_tabular`] under a [`TaskSelection`]; `None` when the selection stopped the run
+/// before the increment could be closed.
+pub fn run_tabular_tasks(
+    increment: &mut Increment,
+    config: &TabularConfig,
+    selection: &TaskSelection,
+) -> Result<Option<TabularOutcome>> {
     config.validate()?;
     let problem = increment.metadata().problem;
     if !matches!(
@@ -438,14 +461,27 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
     }
     let headline = default_headline_metric(problem).to_owned();
     let tracker = Tracker::open(increment.dir())?;
+    let mut tasks = TaskRunner::new(increment, selection)?;
 
-    let data = run_task(increment, "T-001", "Exploratory data analysis", || {
-        data_stage(increment, config, problem)
-    })?;
-    let prepared = run_task(increment, "T-002", "Feature engineering", || {
-        feature_stage(increment, &data, config, problem)
-    })?;
-    let baselines = run_task(increment, "T-003", "Train baseline models", || {
+    let Some(data) = tasks.recomputed(
+        "T-001",
+        "Exploratory data analysis",
+        || data_stage(increment, config, problem),
+        || load_rows(increment, config, problem),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(prepared) = tasks.recomputed(
+        "T-002",
+        "Feature engineering",
+        || feature_stage(increment, &data, config, problem, true),
+        || feature_stage(increment, &data, config, problem, false),
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(baselines) = tasks.saved("T-003", "Train baseline models", || {
         let specs = config
             .baselines
             .clone()
@@ -456,7 +492,10 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
             .seed(config.seed)
             .register(false);
         run_experiments(increment, experiments, &data)
-    })?;
+    })?
+    else {
+        return Ok(None);
+    };
     let candidate_specs = config
         .candidates
         .clone()
@@ -466,7 +505,7 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
         .seed(config.seed)
         .held_out_prefix("val_")
         .register(false);
-    let candidates = run_task(increment, "T-004", "Train candidate models", || {
+    let Some(candidates) = tasks.saved("T-004", "Train candidate models", || {
         let outcome = run_experiments(
             increment,
             experiments(&candidate_specs, Role::Candidate)?,
@@ -479,8 +518,11 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
             ));
         }
         Ok(outcome)
-    })?;
-    let (trials, final_learner) = run_task(increment, "T-005", "Hyperparameter tuning", || {
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some((trials, final_learner)) = tasks.saved("T-005", "Hyperparameter tuning", || {
         tuning_stage(
             increment,
             &candidates,
@@ -489,23 +531,90 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
             &headline,
             config,
         )
-    })?;
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some(final_model) = tasks.group("T-006-T-008", &["T-006", "T-007", "T-008"], |tasks| {
+        final_stages(
+            tasks,
+            increment,
+            &tracker,
+            &prepared,
+            &final_learner,
+            config,
+            &headline,
+        )
+    })?
+    else {
+        return Ok(None);
+    };
+    if tasks.stopped() {
+        return Ok(None);
+    }
 
+    let best_baseline = baselines
+        .results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok()?.metrics.get(&headline).copied())
+        .filter(|v| v.is_finite())
+        .reduce(|a, b| better(&headline, a, b))
+        .unwrap_or(f64::NAN);
+    let metric = |name: &str| final_model.metrics.get(name).copied().unwrap_or(f64::NAN);
+    let facts = PipelineFacts {
+        headline_metric: headline.clone(),
+        best_value: metric(&headline),
+        baseline_value: best_baseline,
+        best_run: final_model.run_id.clone(),
+        model_version: final_model.model_version.clone(),
+        latency_p99_ms: metric("latency_p99_ms"),
+        throughput_rps: metric("throughput_rps"),
+    };
+    let Closing {
+        living_docs,
+        validation,
+        summary_path,
+    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
+    Ok(Some(TabularOutcome {
+        increment_dir: increment.dir().to_path_buf(),
+        problem,
+        headline,
+        baselines,
+        candidates,
+        trials,
+        final_run: final_model.run_id,
+        final_learner,
+        final_metrics: final_model.metrics,
+        threshold: final_model.threshold,
+        model_version: final_model.model_version,
+        living_docs,
+        validation,
+        summary_path,
+    }))
+}
+
+/// T-006 to T-008 in the final model's run, which is then finished and registered.
+fn final_stages(
+    tasks: &mut TaskRunner<'_>,
+    increment: &Increment,
+    tracker: &Tracker,
+    prepared: &Prepared,
+    final_learner: &LearnerSpec,
+    config: &TabularConfig,
+    headline: &str,
+) -> Result<FinalModel> {
     let run = tracker.start_experiment(&format!("{}-final", final_learner.name))?;
     let result = (|| -> Result<_> {
         run.set_role(Role::Tuning)?;
-        run.set_headline_metric(&headline)?;
-        let evaluated = run_task(
-            increment,
-            "T-006",
-            "Evaluate against the success criteria",
-            || evaluation_stage(&run, &prepared, &final_learner, config, &headline),
-        )?;
-        run_task(increment, "T-007", "Explainability", || {
-            explanation_stage(&run, &prepared, evaluated.model.as_ref(), config)
+        run.set_headline_metric(headline)?;
+        let evaluated = tasks.run("T-006", "Evaluate against the success criteria", || {
+            evaluation_stage(&run, prepared, final_learner, config, headline)
         })?;
-        let serving = run_task(increment, "T-008", "Deployment preparation", || {
-            deployment_stage(increment, &run, &prepared, &evaluated, config)
+        tasks.run("T-007", "Explainability", || {
+            explanation_stage(&run, prepared, evaluated.model.as_ref(), config)
+        })?;
+        let serving = tasks.run("T-008", "Deployment preparation", || {
+            deployment_stage(increment, &run, prepared, &evaluated, config)
         })?;
         Ok((evaluated, serving))
     })();
@@ -517,57 +626,19 @@ pub fn run_tabular(increment: &mut Increment, config: &TabularConfig) -> Result<
         }
     };
     let record = run.finish()?;
-    let version = ModelRegistry::new(&tracker).register(
+    let version = ModelRegistry::new(tracker).register(
         RegisterModel::new(record.id.clone(), &evaluated.model_path)
             .algorithm(&final_learner.learner)
             .framework("specweave-train"),
     )?;
     tracker.write_comparison()?;
-
-    let mut final_metrics = evaluated.metrics.clone();
-    final_metrics.extend(serving);
-    let best_baseline = baselines
-        .results
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok()?.metrics.get(&headline).copied())
-        .filter(|v| v.is_finite())
-        .reduce(|a, b| better(&headline, a, b))
-        .unwrap_or(f64::NAN);
-    let facts = PipelineFacts {
-        headline_metric: headline.clone(),
-        best_value: final_metrics.get(&headline).copied().unwrap_or(f64::NAN),
-        baseline_value: best_baseline,
-        best_run: record.id.clone(),
-        model_version: version.metadata.version.clone(),
-        latency_p99_ms: final_metrics
-            .get("latency_p99_ms")
-            .copied()
-            .unwrap_or(f64::NAN),
-        throughput_rps: final_metrics
-            .get("throughput_rps")
-            .copied()
-            .unwrap_or(f64::NAN),
-    };
-    let Closing {
-        living_docs,
-        validation,
-        summary_path,
-    } = close_increment(increment, config.living_docs.as_deref(), &facts)?;
-    Ok(TabularOutcome {
-        increment_dir: increment.dir().to_path_buf(),
-        problem,
-        headline,
-        baselines,
-        candidates,
-        trials,
-        final_run: record.id,
-        final_learner,
-        final_metrics,
+    let mut metrics = evaluated.metrics;
+    metrics.extend(serving);
+    Ok(FinalModel {
+        run_id: record.id,
+        metrics,
         threshold: evaluated.threshold,
         model_version: version.metadata.version,
-        living_docs,
-        validation,
-        summary_path,
     })
 }
 
@@ -594,23 +665,11 @@ fn data_stage(
     problem: ProblemKind,
 ) -> Result<Dataset> {
     let data_dir = increment.dir().join("data");
-    let (path, target) = match &config.source {
-        TabularSource::File { path, target } => (path.clone(), target.clone()),
-        TabularSource::Rows(rows) => {
-            let path = data_dir.join("dataset.parquet");
-            write_parquet(&path, &rows_table(rows)?)?;
-            (path, "target".to_owned())
-        }
-    };
-    let target_kind = if problem == ProblemKind::Regression {
-        TargetKind::Continuous
-    } else {
-        TargetKind::Classes
-    };
-    let data = load_dataset(
-        &path,
-        &LoadOptions::new().target(&target).target_kind(target_kind),
-    )?;
+    if let TabularSource::Rows(rows) = &config.source {
+        write_parquet(data_dir.join("dataset.parquet"), &rows_table(rows)?)?;
+    }
+    let (path, target) = data_source(increment, config);
+    let data = load_rows(increment, config, problem)?;
     profile_file(&path, &ProfileOptions::new().target(&target))?.write_to(&data_dir)?;
     infer_schema(
         &path,
@@ -623,6 +682,36 @@ fn data_stage(
     }
     write_sample(&path, data_dir.join("sample.parquet"), &sample)?;
     Ok(data)
+}
+
+/// The file the rows are read from (in-memory rows are written by T-001) and the target.
+fn data_source(increment: &Increment, config: &TabularConfig) -> (PathBuf, String) {
+    match &config.source {
+        TabularSource::File { path, target } => (path.clone(), target.clone()),
+        TabularSource::Rows(_) => (
+            increment.dir().join("data").join("dataset.parquet"),
+            "target".to_owned(),
+        ),
+    }
+}
+
+/// The rows as a dataset, read from the file T-001 profiled; also how a resumed run gets
+/// them back without redoing T-001.
+fn load_rows(
+    increment: &Increment,
+    config: &TabularConfig,
+    problem: ProblemKind,
+) -> Result<Dataset> {
+    let (path, target) = data_source(increment, config);
+    let target_kind = if problem == ProblemKind::Regression {
+        TargetKind::Continuous
+    } else {
+        TargetKind::Classes
+    };
+    Ok(load_dataset(
+        &path,
+        &LoadOptions::new().target(&target).target_kind(target_kind),
+    )?)
 }
 
 /// In-memory rows as a table: one column per feature (categories by name) and `target`.
@@ -670,6 +759,7 @@ fn feature_stage(
     data: &Dataset,
     config: &TabularConfig,
     problem: ProblemKind,
+    write: bool,
 ) -> Result<Prepared> {
     let classes = problem == ProblemKind::Classification;
     let split = |rows: &Dataset, fraction: f64| -> Result<(Dataset, Dataset)> {
@@ -710,6 +800,35 @@ fn feature_stage(
     let train = pipeline.transform(&raw_train)?;
     let test = pipeline.transform(&raw_test)?;
     let (inner_train, validation) = split(&train, config.validation_fraction)?;
+    let prepared = Prepared {
+        problem,
+        train,
+        test,
+        inner_train,
+        validation,
+        pipeline,
+    };
+    if write {
+        write_feature_documents(increment, &prepared, config)?;
+    }
+    Ok(prepared)
+}
+
+/// `data/feature-pipeline.json` and `data/split.json`.
+fn write_feature_documents(
+    increment: &Increment,
+    prepared: &Prepared,
+    config: &TabularConfig,
+) -> Result<()> {
+    let Prepared {
+        problem,
+        train,
+        test,
+        inner_train,
+        validation,
+        pipeline,
+    } = prepared;
+    let classes = *problem == ProblemKind::Classification;
     let dir = increment.dir().join("data");
     write_atomic(
         &dir.join("feature-pipeline.json"),
@@ -728,15 +847,7 @@ fn feature_stage(
         what: "data/split.json".into(),
         source,
     })?;
-    write_atomic(&dir.join("split.json"), &json)?;
-    Ok(Prepared {
-        problem,
-        train,
-        test,
-        inner_train,
-        validation,
-        pipeline,
-    })
+    write_atomic(&dir.join("split.json"), &json)
 }
 
 /// The best finished candidate's spec by its validation headline metric.

@@ -4,8 +4,10 @@
 //! and maps errors to exit codes (1 for a failed check such as validation, 2 for errors).
 
 mod commands;
+mod progress;
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Spec-driven machine learning increments.
@@ -27,7 +29,8 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(progress::StderrAboveBars)
+        .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .with_target(false)
         .init();

@@ -71,8 +71,65 @@ fn a_users_csv_goes_from_inc_to_done() -> TestResult {
         ),
     )?;
 
+    // one task at a time first: up to the baselines, then only the next pending task
+    let unknown = specweave(dir.path(), &["do", "0001", "--task", "T-099"])?;
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("T-099"), "{}", text(&unknown));
+    let baselines = specweave(dir.path(), &["do", "0001", "--task", "T-003"])?;
+    assert!(baselines.status.success(), "{}", text(&baselines));
+    assert!(
+        text(&baselines).contains("stopped after T-003"),
+        "{}",
+        text(&baselines)
+    );
+    let runs = || -> std::io::Result<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir(increment.join("experiments"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
+    };
+    let after_baselines = runs()?;
+    assert_eq!(after_baselines.len(), 2, "{after_baselines:?}");
+    let status = |id: &str| -> std::io::Result<bool> {
+        let tasks = std::fs::read_to_string(increment.join("tasks.md"))?;
+        let section = tasks
+            .split("### ")
+            .find(|s| s.starts_with(id))
+            .unwrap_or_default()
+            .to_owned();
+        Ok(section.contains("**Status**: [x]"))
+    };
+    assert!(status("T-003")? && !status("T-004")?);
+    assert!(increment.join("pipeline-state/T-003.json").is_file());
+
+    let next = specweave(dir.path(), &["do", "0001", "--next"])?;
+    assert!(next.status.success(), "{}", text(&next));
+    assert!(
+        text(&next)
+            .lines()
+            .any(|l| l.contains("T-003 Train baseline models") && l.contains("resumed")),
+        "{}",
+        text(&next)
+    );
+    assert!(status("T-004")? && !status("T-005")?);
+    let after_candidates = runs()?;
+    assert_eq!(after_candidates.len(), 5, "{after_candidates:?}");
+    assert!(after_candidates.starts_with(&after_baselines));
+
+    // the rest resumes at T-005: no baseline or candidate is trained again
     let ran = specweave(dir.path(), &["do", "0001"])?;
     let report = text(&ran);
+    let all_runs = runs()?;
+    assert!(all_runs.starts_with(&after_candidates));
+    assert!(
+        !all_runs[after_candidates.len()..]
+            .iter()
+            .any(|run| run.contains("baseline") || run.ends_with("-mlp")),
+        "{all_runs:?}"
+    );
     assert!(report.contains("exp-"), "{report}");
     assert!(report.contains("random-forest"), "{report}");
     let validated = specweave(dir.path(), &["validate", "0001"])?;

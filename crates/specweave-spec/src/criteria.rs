@@ -128,12 +128,24 @@ pub struct Criterion {
 ///
 /// ```
 /// assert!(specweave_spec::lower_is_better("rmse"));
+/// assert!(specweave_spec::lower_is_better("mase"));
 /// assert!(!specweave_spec::lower_is_better("ndcg@10"));
 /// ```
 pub fn lower_is_better(metric: &str) -> bool {
     matches!(
         metric,
-        "rmse" | "mae" | "mse" | "mape" | "smape" | "log_loss" | "cv_std" | "max_error"
+        "rmse"
+            | "mae"
+            | "mse"
+            | "mape"
+            | "smape"
+            | "mase"
+            | "rmsse"
+            | "wape"
+            | "log_loss"
+            | "brier_score"
+            | "cv_std"
+            | "max_error"
     ) || metric.starts_with("latency")
         || metric.ends_with("_cv_std")
 }

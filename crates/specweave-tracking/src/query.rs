@@ -39,6 +39,9 @@ impl Direction {
             "mape",
             "rmse",
             "smape",
+            "mase",
+            "rmsse",
+            "wape",
             "deviance",
             "brier",
             "latency",
@@ -599,6 +602,7 @@ mod tests {
     #[test]
     fn directions_from_names() {
         assert_eq!(Direction::for_metric("train/loss"), Direction::Minimize);
+        assert_eq!(Direction::for_metric("cv_mase"), Direction::Minimize);
         assert_eq!(
             Direction::for_metric("mean_absolute_error"),
             Direction::Minimize

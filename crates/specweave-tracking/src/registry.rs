@@ -16,7 +16,7 @@ pub const MODELS_DIR: &str = "models";
 const REGISTRY_LOCK_FILE: &str = ".registry.lock";
 
 /// A registered model version: its metadata and the folder of its files.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelVersion {
     /// `model-vN.metadata.json`.
     pub metadata: ModelVersionMetadata,

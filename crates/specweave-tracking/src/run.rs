@@ -7,7 +7,7 @@ use crate::names::{
     validate_key, validate_param_value, validate_relative_name, validate_tag_value,
 };
 use crate::params::ParamValue;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specweave_core::Dataset;
 use specweave_core::records::{
     self, METRICS_FILE, METRICS_HISTORY_FILE, PARAMS_FILE, RUN_FILE, RunRecord, RunStatus,
@@ -27,7 +27,8 @@ pub const LOGS_DIR: &str = "logs";
 pub const REPORTS_DIR: &str = "reports";
 
 /// A run's role in the increment, written as the [`records::TAG_ROLE`] tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A baseline (random, popularity, most frequent, mean, ...).
     Baseline,

@@ -1,16 +1,22 @@
-//! `specweave do`: runs an increment's pipeline end to end with its `pipeline.yaml`
-//! settings, overridden by the command line.
+//! `specweave do`: runs an increment's pipeline with its `pipeline.yaml` settings,
+//! overridden by the command line. A re-run resumes at the first task that is not
+//! completed; `--task` stops after one task, `--next` runs only the next pending one and
+//! `--force` runs everything again.
 
 use super::CommandError;
+use crate::progress::TaskProgress;
+use specweave::pipeline::TaskSelection;
 use specweave::pipeline::config::{PIPELINE_FILE, PipelineSettings, run_pipeline};
-use specweave::spec::{Increment, Status};
+use specweave::spec::{Increment, Status, TaskStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Pipeline subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum PipelineCommand {
-    /// Run every task of an increment: `specweave do 0001 [--data FILE --target COL]`.
+    /// Run an increment's tasks: `specweave do 0001 [--task T-004 | --next | --force]
+    /// [--data FILE --target COL]`. Completed tasks are resumed, not re-run.
     Do {
         /// Increment id or number, e.g. `0001`.
         id: String,
@@ -24,6 +30,16 @@ pub enum PipelineCommand {
         /// Seed of splits, models and resampling.
         #[arg(long)]
         seed: Option<u64>,
+        /// Run the tasks up to this one, e.g. `T-004`, re-running it even when completed,
+        /// and stop there; later tasks go back to pending.
+        #[arg(long, conflicts_with_all = ["next", "force"])]
+        task: Option<String>,
+        /// Run only the next pending task.
+        #[arg(long, conflicts_with = "force")]
+        next: bool,
+        /// Run every task again, completed or not.
+        #[arg(long)]
+        force: bool,
         /// The specweave folder holding `increments/`.
         #[arg(long, default_value = ".specweave")]
         root: PathBuf,
@@ -37,6 +53,9 @@ pub fn run(command: PipelineCommand) -> Result<ExitCode, CommandError> {
         data,
         target,
         seed,
+        task,
+        next,
+        force,
         root,
     } = command;
     let mut increment = Increment::open(&root, &id)?;
@@ -64,7 +83,35 @@ pub fn run(command: PipelineCommand) -> Result<ExitCode, CommandError> {
         increment.metadata().problem.as_str(),
         written.display()
     );
-    let summary = run_pipeline(&mut increment, &settings)?;
+    let tasks = increment.tasks()?;
+    let mut selection = TaskSelection::default().force(force);
+    let stop_after = if next {
+        // the living docs (T-009) are written while closing, which needs every task
+        tasks
+            .tasks
+            .iter()
+            .find(|t| !matches!(t.status, TaskStatus::Completed | TaskStatus::Canceled))
+            .map(|t| t.id.clone())
+            .filter(|id| id != "T-009")
+    } else {
+        task
+    };
+    if let Some(id) = &stop_after {
+        selection = selection.until(id.as_str());
+    }
+    let progress = Arc::new(TaskProgress::start(tasks.tasks.len() as u64));
+    selection = selection.observer(progress.clone());
+    let outcome = run_pipeline(&mut increment, &settings, &selection);
+    drop(selection);
+    drop(progress);
+    let Some(summary) = outcome? else {
+        println!(
+            "stopped after {}: `specweave do {}` goes on from the next pending task",
+            stop_after.as_deref().unwrap_or("the selected task"),
+            increment.id()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
     println!("{}", summary.table);
     println!("{}", summary.validation.to_table());
     Ok(match summary.summary_path {

@@ -272,9 +272,23 @@ pub struct ClassReport {
     pub support: f64,
 }
 
+/// Metrics already warned about: like Python's default warning filter, which shows
+/// scikit-learn's `UndefinedMetricWarning` once per place, a bootstrap over a majority-class
+/// baseline warns once rather than once per resample.
+static WARNED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 fn ratio(numerator: f64, denominator: f64, what: &str) -> f64 {
     if denominator == 0.0 {
-        tracing::warn!("{what} is ill-defined (zero division) and set to 0");
+        let first = WARNED
+            .lock()
+            .map(|mut warned| warned.insert(what.to_owned()))
+            .unwrap_or(true);
+        if first {
+            tracing::warn!("{what} is ill-defined (zero division) and set to 0");
+        } else {
+            tracing::debug!("{what} is ill-defined (zero division) and set to 0");
+        }
         0.0
     } else {
         numerator / denominator
