@@ -11,6 +11,7 @@
 //! folds: 3
 //! test_fraction: 0.2
 //! precision_target: 0.99       # classification: tune the threshold to this precision
+//! class_weight: balanced       # classification: or {fraud: 50.0}; rare classes count more
 //! horizon: 12                  # forecasting
 //! period: 52                   # forecasting: season length
 //! candidates:
@@ -26,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use specweave_core::ProblemKind;
 use specweave_data::synth::{ClassificationSpec, RegressionSpec, SeriesSpec};
 use specweave_spec::{Increment, ValidationReport};
-use specweave_train::ThresholdObjective;
+use specweave_train::{ClassWeighted, ThresholdObjective};
 use std::path::{Path, PathBuf};
 
 /// File name of the settings inside an increment.
@@ -70,6 +71,10 @@ pub struct PipelineSettings {
     /// Classification: tune the decision threshold out of fold to this precision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision_target: Option<f64>,
+    /// Classification: class weights for the candidates that fit with sample weights,
+    /// `balanced` or a map of class name to weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<serde_json::Value>,
     /// Forecasting: steps forecast and held out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizon: Option<usize>,
@@ -187,6 +192,15 @@ pub fn run_pipeline(
             if let Some(precision) = settings.precision_target {
                 config = config.threshold(ThresholdObjective::MinPrecision(precision));
             }
+            if let Some(weights) = settings
+                .class_weight
+                .as_ref()
+                .map(ClassWeighted::parse)
+                .transpose()?
+                .flatten()
+            {
+                config = config.class_weight(weights);
+            }
             if let Some(candidates) = &settings.candidates {
                 config = config.candidates(
                     candidates
@@ -245,6 +259,7 @@ mod tests {
         let settings = PipelineSettings {
             target: Some("churned".into()),
             precision_target: Some(0.99),
+            class_weight: Some(serde_json::json!("balanced")),
             candidates: Some(vec![CandidateEntry {
                 name: "forest".into(),
                 learner: "random_forest".into(),

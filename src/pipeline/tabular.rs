@@ -40,7 +40,10 @@ use specweave_eval::report::EvalOptions;
 use specweave_explain::{KernelExplainer, ShapValues, TreeExplainer, impurity_importance};
 use specweave_spec::{Increment, ValidationReport, default_headline_metric, lower_is_better};
 use specweave_tracking::{MetricBuffer, ModelRegistry, RegisterModel, Role, Tracker};
-use specweave_train::{ThresholdObjective, ThresholdTuned, learner_from_params};
+use specweave_train::{
+    ClassWeight, ClassWeighted, ThresholdObjective, ThresholdTuned, honours_class_weight,
+    learner_from_params,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -101,6 +104,7 @@ pub struct TabularConfig {
     candidates: Option<Vec<LearnerSpec>>,
     max_trials: usize,
     threshold: Option<ThresholdObjective>,
+    class_weight: Option<ClassWeight>,
     resamples: usize,
     explained_rows: usize,
     latency_calls: usize,
@@ -141,6 +145,7 @@ impl TabularConfig {
             candidates: None,
             max_trials: 6,
             threshold: None,
+            class_weight: None,
             resamples: 1000,
             explained_rows: 200,
             latency_calls: 2000,
@@ -189,6 +194,47 @@ impl TabularConfig {
     pub fn threshold(mut self, objective: ThresholdObjective) -> Self {
         self.threshold = Some(objective);
         self
+    }
+
+    /// Fits the classification candidates that take sample weights with these class
+    /// weights (scikit-learn's `class_weight=`), e.g. `ClassWeight::Balanced` when the
+    /// positives are rare; a candidate whose params set `class_weight` keeps its own.
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.class_weight = Some(class_weight);
+        self
+    }
+
+    /// The candidates of T-004: the configured ones or the defaults, class-weighted when
+    /// asked.
+    fn candidate_specs(&self, problem: ProblemKind) -> Vec<LearnerSpec> {
+        let mut specs = self
+            .candidates
+            .clone()
+            .unwrap_or_else(|| default_candidates(problem, self.seed));
+        let Some(class_weight) = self.class_weight.as_ref() else {
+            return specs;
+        };
+        if problem != ProblemKind::Classification {
+            return specs;
+        }
+        let value = ClassWeighted::param(class_weight);
+        for spec in &mut specs {
+            if !honours_class_weight(&spec.learner) {
+                tracing::info!(
+                    "{} ({}) does not take sample weights; fitted without class weights",
+                    spec.name,
+                    spec.learner
+                );
+                continue;
+            }
+            if spec.params.is_null() {
+                spec.params = serde_json::json!({});
+            }
+            if let Some(map) = spec.params.as_object_mut() {
+                map.entry("class_weight").or_insert_with(|| value.clone());
+            }
+        }
+        specs
     }
 
     /// Bootstrap resamples for the intervals (default 1000).
@@ -496,10 +542,7 @@ pub fn run_tabular_tasks(
     else {
         return Ok(None);
     };
-    let candidate_specs = config
-        .candidates
-        .clone()
-        .unwrap_or_else(|| default_candidates(problem, config.seed));
+    let candidate_specs = config.candidate_specs(problem);
     let validation_data = ExperimentData::new(&prepared.inner_train, &prepared.validation)
         .folds(config.folds)
         .seed(config.seed)

@@ -299,6 +299,110 @@ pub fn choose_threshold(
     })
 }
 
+/// A classifier fitted on class-weighted rows, as scikit-learn's `class_weight=`: the sample
+/// weights are multiplied by [`ClassWeight`] before `inner` fits, so a rare class counts as
+/// much as a common one. The fitted model is `inner`'s own; weights matter only in fitting.
+///
+/// In [`crate::learner_from_params`], a `class_weight` parameter (`"balanced"` or a map of
+/// class name to weight) wraps any learner that honours sample weights.
+///
+/// ```
+/// use specweave_core::Learner;
+/// use specweave_train::{ClassWeight, ClassWeighted, learner_from_params};
+///
+/// let learner = learner_from_params(
+///     "gradient_boosting",
+///     &serde_json::json!({"n_estimators": 20, "class_weight": "balanced"}),
+/// )?;
+/// assert_eq!(learner.params()["class_weight"], "balanced");
+/// # let _ = ClassWeighted::new(std::sync::Arc::from(learner), ClassWeight::Balanced);
+/// # Ok::<(), specweave_train::TrainError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClassWeighted {
+    inner: Arc<dyn Learner>,
+    class_weight: ClassWeight,
+}
+
+impl ClassWeighted {
+    /// `inner` fitted with `class_weight`.
+    pub fn new(inner: Arc<dyn Learner>, class_weight: ClassWeight) -> Self {
+        ClassWeighted {
+            inner,
+            class_weight,
+        }
+    }
+
+    /// Reads the `class_weight` parameter: `"balanced"`, or an object of class name to
+    /// weight; `null` means no weighting.
+    pub fn parse(value: &serde_json::Value) -> Result<Option<ClassWeight>> {
+        match value {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(s) if s == "balanced" => Ok(Some(ClassWeight::Balanced)),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(class, weight)| {
+                    weight.as_f64().map(|w| (class.clone(), w)).ok_or_else(|| {
+                        TrainError::param(
+                            "class_weight",
+                            class,
+                            format!("must be a number, got {weight}"),
+                        )
+                    })
+                })
+                .collect::<Result<BTreeMap<_, _>>>()
+                .map(|weights| Some(ClassWeight::Custom(weights))),
+            other => Err(TrainError::param(
+                "class_weight",
+                "class_weight",
+                format!("must be \"balanced\" or an object of class name to weight, got {other}"),
+            )),
+        }
+    }
+
+    /// `class_weight` as the parameter value [`ClassWeighted::parse`] reads.
+    pub fn param(class_weight: &ClassWeight) -> serde_json::Value {
+        match class_weight {
+            ClassWeight::Balanced => serde_json::Value::from("balanced"),
+            ClassWeight::Custom(weights) => serde_json::json!(weights),
+        }
+    }
+}
+
+impl Learner for ClassWeighted {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn problem(&self) -> ProblemKind {
+        ProblemKind::Classification
+    }
+    fn params(&self) -> serde_json::Value {
+        let mut params = self.inner.params();
+        if let Some(map) = params.as_object_mut() {
+            map.insert(
+                "class_weight".into(),
+                ClassWeighted::param(&self.class_weight),
+            );
+        }
+        params
+    }
+    fn fit(&self, data: &Dataset) -> specweave_core::Result<Box<dyn Model>> {
+        Ok(self
+            .inner
+            .fit(&with_class_weights(data, &self.class_weight)?)?)
+    }
+    fn with_metric_sink(
+        &self,
+        sink: Arc<dyn specweave_core::MetricSink>,
+    ) -> Option<Box<dyn Learner>> {
+        let inner = self.inner.with_metric_sink(sink)?;
+        Some(Box::new(ClassWeighted::new(
+            Arc::from(inner),
+            self.class_weight.clone(),
+        )))
+    }
+}
+
 /// A learner that tunes its decision threshold on out-of-fold predictions of `inner`, then
 /// fits `inner` on all rows and stores the threshold with the model.
 #[derive(Debug, Clone)]

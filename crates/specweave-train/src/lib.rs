@@ -57,8 +57,8 @@ pub use cv::{
 };
 pub use error::{Result, TrainError};
 pub use imbalance::{
-    ClassWeight, Resampling, ThresholdChoice, ThresholdObjective, ThresholdTuned, ThresholdedModel,
-    choose_threshold, resample, with_class_weights,
+    ClassWeight, ClassWeighted, Resampling, ThresholdChoice, ThresholdObjective, ThresholdTuned,
+    ThresholdedModel, choose_threshold, resample, with_class_weights,
 };
 pub use knn::{KNearestNeighbours, KnnModel, KnnParams, NeighbourWeights};
 pub use linear::{
@@ -67,7 +67,9 @@ pub use linear::{
 };
 pub use measured::{MeasuredFit, fit_measured};
 pub use naive_bayes::{GaussianNaiveBayes, GaussianNbModel, GaussianNbParams};
-pub use registry::{LEARNER_NAMES, MODEL_NAMES, learner_from_params, load_model};
+pub use registry::{
+    LEARNER_NAMES, MODEL_NAMES, honours_class_weight, learner_from_params, load_model,
+};
 pub use trees::boosting::{GradientBoosting, GradientBoostingModel, GradientBoostingParams};
 pub use trees::decision_tree::{Criterion, DecisionTree, DecisionTreeModel, DecisionTreeParams};
 pub use trees::forest::{MaxFeatures, RandomForest, RandomForestModel, RandomForestParams};

@@ -3,7 +3,7 @@
 //! model file this crate writes, dispatching on the algorithm recorded in its header.
 
 use crate::error::{Result, TrainError};
-use crate::imbalance::ThresholdedModel;
+use crate::imbalance::{ClassWeighted, ThresholdedModel};
 use crate::neural;
 use crate::{
     DecisionTree, DecisionTreeModel, DummyClassifier, DummyClassifierModel, DummyRegressor,
@@ -13,6 +13,7 @@ use crate::{
 };
 use serde::de::DeserializeOwned;
 use specweave_core::{Learner, Model, ModelFile};
+use std::sync::Arc;
 
 /// Names [`learner_from_params`] knows.
 pub const LEARNER_NAMES: &[&str] = &[
@@ -59,6 +60,26 @@ fn parse<T: DeserializeOwned + Default>(name: &str, params: &serde_json::Value) 
         .map_err(|e| TrainError::param(name, "params", format!("do not parse: {e}")))
 }
 
+/// Classifiers that fit with sample weights, and so take a `class_weight` parameter.
+const CLASS_WEIGHTED_LEARNERS: [&str; 5] = [
+    LogisticRegression::NAME,
+    DecisionTree::NAME,
+    RandomForest::NAME,
+    GradientBoosting::NAME,
+    neural::ALGORITHM_CLASSIFIER,
+];
+
+/// Whether the learner called `name` takes a `class_weight` parameter (it fits with sample
+/// weights).
+///
+/// ```
+/// assert!(specweave_train::honours_class_weight("gradient_boosting"));
+/// assert!(!specweave_train::honours_class_weight("k_nearest_neighbours"));
+/// ```
+pub fn honours_class_weight(name: &str) -> bool {
+    CLASS_WEIGHTED_LEARNERS.contains(&name)
+}
+
 /// Builds a learner from its registered name and parameters (`null` or `{}` for defaults);
 /// unknown names and unknown or invalid parameters are errors.
 ///
@@ -72,6 +93,28 @@ fn parse<T: DeserializeOwned + Default>(name: &str, params: &serde_json::Value) 
 /// # Ok::<(), specweave_train::TrainError>(())
 /// ```
 pub fn learner_from_params(name: &str, params: &serde_json::Value) -> Result<Box<dyn Learner>> {
+    if let Some(class_weight) = params.get("class_weight") {
+        // the others would silently ignore the weights
+        if !honours_class_weight(name) {
+            return Err(TrainError::param(
+                name,
+                "class_weight",
+                format!(
+                    "{name} does not use sample weights; class_weight works with {}",
+                    CLASS_WEIGHTED_LEARNERS.join(", ")
+                ),
+            ));
+        }
+        let mut inner_params = params.clone();
+        if let Some(map) = inner_params.as_object_mut() {
+            map.remove("class_weight");
+        }
+        let inner = learner_from_params(name, &inner_params)?;
+        return Ok(match ClassWeighted::parse(class_weight)? {
+            Some(weights) => Box::new(ClassWeighted::new(Arc::from(inner), weights)),
+            None => inner,
+        });
+    }
     Ok(match name {
         DummyClassifier::NAME => Box::new(DummyClassifier::from_params(parse(name, params)?)?),
         DummyRegressor::NAME => Box::new(DummyRegressor::from_params(parse(name, params)?)?),

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use specweave_core::{Dataset, Interactions, Learner, MetricSink, Recommender, Target};
 use specweave_train::neural::{
     Activation, BprMatrixFactorization, BprParams, DeviceChoice, EarlyStopping, LrSchedule,
-    MlpClassifier, MlpParams, MlpRegressor, OptimizerKind, load_neural_model,
+    MlpClassifier, MlpParams, MlpRegressor, OptimizerKind, RankingLoss, load_neural_model,
     load_neural_recommender,
 };
 use std::sync::{Arc, Mutex};
@@ -422,5 +422,55 @@ fn bpr_learns_groups_ranks_fast_and_round_trips() -> TestResult {
         load_neural_model(&model.to_bytes()?).is_err(),
         "a recommender is not an MLP"
     );
+    Ok(())
+}
+
+#[test]
+fn sampled_softmax_learns_groups_and_round_trips() -> TestResult {
+    let (interactions, held_out) = grouped_interactions()?;
+    let recorder = Arc::new(Recorder::default());
+    let params = BprParams {
+        factors: 8,
+        epochs: 20,
+        batch_size: 128,
+        learning_rate: 0.05,
+        seed: 2,
+        device: Some(DeviceChoice::Cpu),
+        loss: RankingLoss::SampledSoftmax,
+        negatives: 16,
+        ..BprParams::default()
+    };
+    let mut model = BprMatrixFactorization::new(params.clone())?.with_metrics(recorder.clone());
+    model.fit(&interactions)?;
+    let losses = recorder.series("train_loss");
+    assert_eq!(losses.len(), 20);
+    // a uniform guess among the positive and 16 negatives costs ln 17 ≈ 2.83
+    assert!(losses[0] < 17f64.ln() + 0.1, "{losses:?}");
+    // Half the negatives are of the user's own group and as likely as the positive once the
+    // groups are learned, so the loss levels off near ln(1 + 8) ≈ 2.2 rather than 0.
+    assert!(losses[19] < losses[0] - 0.5, "loss decreases: {losses:?}");
+    let all = model.recommend_all(10, true)?;
+    let hits = held_out
+        .iter()
+        .filter(|(u, i)| all[*u as usize].iter().any(|(item, _)| item == i))
+        .count();
+    assert!(
+        hits as f64 / held_out.len() as f64 > 0.5,
+        "hit rate {hits}/{}",
+        held_out.len()
+    );
+    let loaded = load_neural_recommender(&model.to_bytes()?)?;
+    assert_eq!(
+        loaded.recommend(5, 10, true)?,
+        model.recommend(5, 10, true)?
+    );
+    assert_eq!(loaded.params()["loss"], "sampled_softmax");
+
+    let no_negatives = BprParams {
+        negatives: 0,
+        ..params
+    };
+    let error = BprMatrixFactorization::new(no_negatives).expect_err("no negatives");
+    assert!(error.to_string().contains("negative"), "{error}");
     Ok(())
 }

@@ -407,3 +407,51 @@ fn resampling_and_class_weights_rebalance_classes() {
     .expect_err("unknown class");
     assert!(err.to_string().contains("neg"), "{err}");
 }
+
+#[test]
+fn a_class_weight_parameter_weights_any_learner_that_honours_sample_weights() {
+    let data = imbalanced(2000, 5);
+    let positives_predicted = |params: serde_json::Value| {
+        let learner = learner_from_params("gradient_boosting", &params).expect("learner");
+        learner
+            .fit(&data)
+            .expect("fit")
+            .predict(data.features())
+            .expect("p")
+            .labels()
+            .expect("labels")
+            .iter()
+            .filter(|&&l| l == 1)
+            .count()
+    };
+    let plain = positives_predicted(serde_json::json!({"n_estimators": 20}));
+    let balanced =
+        positives_predicted(serde_json::json!({"n_estimators": 20, "class_weight": "balanced"}));
+    let custom =
+        positives_predicted(serde_json::json!({"n_estimators": 20, "class_weight": {"pos": 12.0}}));
+    assert!(balanced > plain, "{balanced} vs {plain}");
+    assert!(custom > plain, "{custom} vs {plain}");
+
+    let learner = learner_from_params(
+        "random_forest",
+        &serde_json::json!({"n_estimators": 10, "class_weight": "balanced"}),
+    )
+    .expect("forest");
+    assert_eq!(learner.params()["class_weight"], "balanced");
+    assert_eq!(learner.params()["n_estimators"], 10);
+    let rebuilt = learner_from_params(learner.name(), &learner.params()).expect("round trip");
+    assert_eq!(rebuilt.params(), learner.params());
+
+    let knn = learner_from_params(
+        "k_nearest_neighbours",
+        &serde_json::json!({"class_weight": "balanced"}),
+    )
+    .expect_err("k-NN ignores weights");
+    assert!(knn.to_string().contains("sample weights"), "{knn}");
+    let bad = learner_from_params(
+        "gradient_boosting",
+        &serde_json::json!({"class_weight": "even"}),
+    )
+    .expect_err("unknown scheme");
+    assert!(bad.to_string().contains("balanced"), "{bad}");
+}

@@ -26,4 +26,4 @@ pub use file::{
 };
 pub use hyperparams::{Activation, EarlyStopping, LrSchedule, MlpParams, OptimizerKind};
 pub use mlp::{FittedMlp, MlpClassifier, MlpRegressor};
-pub use recommender::{BprMatrixFactorization, BprParams};
+pub use recommender::{BprMatrixFactorization, BprParams, RankingLoss};

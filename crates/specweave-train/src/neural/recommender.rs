@@ -1,5 +1,6 @@
-//! Matrix factorization trained with the BPR loss (Bayesian personalised ranking) on burn,
-//! with fast host-side top-k for one user or all users.
+//! Matrix factorization trained on burn with the BPR loss (Bayesian personalised ranking) or
+//! a sampled softmax over shared uniform negatives, with fast host-side top-k for one user or
+//! all users.
 
 use super::DeviceChoice;
 use super::file::{ALGORITHM_BPR, FRAMEWORK, decode_payload, encode_payload};
@@ -46,6 +47,23 @@ pub struct BprParams {
     pub seed: u64,
     /// Device to train on; `None` reads `SPECWEAVE_DEVICE`.
     pub device: Option<DeviceChoice>,
+    /// The ranking loss.
+    pub loss: RankingLoss,
+    /// Sampled softmax: uniformly drawn negative items shared by a mini-batch.
+    pub negatives: usize,
+}
+
+/// The loss a factorization is trained with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankingLoss {
+    /// `−log σ(s(u,i) − s(u,j))` for one sampled negative `j` per positive (Rendle et al.).
+    #[default]
+    Bpr,
+    /// `−log softmax` of the positive among `negatives` items drawn uniformly for the whole
+    /// mini-batch: the full softmax over the catalogue, estimated by sampling. Uniform
+    /// sampling needs no log-frequency correction; one matrix product scores every pair.
+    SampledSoftmax,
 }
 
 impl Default for BprParams {
@@ -58,6 +76,8 @@ impl Default for BprParams {
             regularization: 1e-4,
             seed: 0,
             device: None,
+            loss: RankingLoss::Bpr,
+            negatives: 64,
         }
     }
 }
@@ -74,6 +94,8 @@ impl BprParams {
                 "learning rate {} must be positive",
                 self.learning_rate
             ))
+        } else if self.loss == RankingLoss::SampledSoftmax && self.negatives == 0 {
+            Some("the sampled softmax needs at least 1 negative".to_string())
         } else if !(self.regularization.is_finite() && self.regularization >= 0.0) {
             Some(format!(
                 "regularization {} must be zero or positive",
@@ -307,18 +329,48 @@ impl BprMatrixFactorization {
                 let (users, pos, neg) = (index(users), index(pos), index(neg));
                 let u = factors.users.val().select(0, users);
                 let vi = factors.items.val().select(0, pos.clone());
-                let vj = factors.items.val().select(0, neg.clone());
                 let bi = factors.item_bias.val().select(0, pos);
-                let bj = factors.item_bias.val().select(0, neg);
-                let difference =
-                    (u.clone() * (vi.clone() - vj.clone())).sum_dim(1) + bi.clone() - bj.clone();
-                let ranking = activation::log_sigmoid(difference).mean().mul_scalar(-1.0);
-                let penalty = (u.square().sum()
-                    + vi.square().sum()
-                    + vj.square().sum()
-                    + bi.square().sum()
-                    + bj.square().sum())
-                .mul_scalar(params.regularization / n as f64);
+                let (ranking, penalty) = match params.loss {
+                    RankingLoss::Bpr => {
+                        let vj = factors.items.val().select(0, neg.clone());
+                        let bj = factors.item_bias.val().select(0, neg);
+                        let difference = (u.clone() * (vi.clone() - vj.clone())).sum_dim(1)
+                            + bi.clone()
+                            - bj.clone();
+                        let ranking = activation::log_sigmoid(difference).mean().mul_scalar(-1.0);
+                        let penalty = u.square().sum()
+                            + vi.square().sum()
+                            + vj.square().sum()
+                            + bi.square().sum()
+                            + bj.square().sum();
+                        (ranking, penalty)
+                    }
+                    RankingLoss::SampledSoftmax => {
+                        let m = params.negatives;
+                        let drawn: Vec<i64> = (0..m)
+                            .map(|_| i64::from(rng.random_range(0..n_items as u32)))
+                            .collect();
+                        let drawn =
+                            Tensor::<1, Int>::from_data(TensorData::new(drawn, [m]), &device);
+                        let vn = factors.items.val().select(0, drawn.clone());
+                        let bn = factors.item_bias.val().select(0, drawn);
+                        let positive = (u.clone() * vi.clone()).sum_dim(1) + bi.clone();
+                        let sampled =
+                            u.clone().matmul(vn.clone().transpose()) + bn.clone().transpose();
+                        let logits = Tensor::cat(vec![positive, sampled], 1);
+                        let ranking = activation::log_softmax(logits, 1)
+                            .narrow(1, 0, 1)
+                            .mean()
+                            .mul_scalar(-1.0);
+                        let penalty = u.square().sum()
+                            + vi.square().sum()
+                            + bi.square().sum()
+                            + (vn.square().sum() + bn.square().sum())
+                                .mul_scalar(n as f64 / m as f64);
+                        (ranking, penalty)
+                    }
+                };
+                let penalty = penalty.mul_scalar(params.regularization / n as f64);
                 let loss = ranking.clone() + penalty;
                 let detached = ranking.detach().mul_scalar(n as f64);
                 loss_sum = Some(match loss_sum {
