@@ -247,7 +247,8 @@ fn is_rate_metric(metric: &str) -> bool {
 }
 
 fn is_derived(key: &str) -> bool {
-    key.ends_with("_cv_std") || key.ends_with("_ci_lower") || key.ends_with("_ci_upper")
+    // `_lower`/`_upper` also covers `_ci_lower`/`_ci_upper`
+    key.ends_with("_cv_std") || key.ends_with("_lower") || key.ends_with("_upper")
 }
 
 /// Every metric of `run` logged at more than one step, as learning-curve series.
@@ -409,9 +410,7 @@ impl<'a> Context<'a> {
             .filter(|r| r.record.status == RunStatus::Finished)
             .filter_map(|r| {
                 let value = r.metric(&headline).filter(|v| v.is_finite())?;
-                let ci = r
-                    .metric(&format!("{headline}_ci_lower"))
-                    .zip(r.metric(&format!("{headline}_ci_upper")));
+                let ci = r.interval(&headline);
                 let sd = r
                     .metric(&format!("{headline}_cv_std"))
                     .map(|s| (value - s, value + s));
@@ -566,8 +565,7 @@ impl<'a> Context<'a> {
                 );
                 for (key, value) in best.metrics.iter().filter(|(k, _)| !is_derived(k)) {
                     let ci = best
-                        .metric(&format!("{key}_ci_lower"))
-                        .zip(best.metric(&format!("{key}_ci_upper")))
+                        .interval(key)
                         .map_or("–".into(), |(l, u)| format!("[{}, {}]", fmt(l), fmt(u)));
                     let sd = best
                         .metric(&format!("{key}_cv_std"))
@@ -987,7 +985,12 @@ impl<'a> Context<'a> {
         let mut keys: Vec<String> = self
             .runs
             .iter()
-            .flat_map(|r| r.metrics.keys().filter(|k| !is_derived(k)).cloned())
+            .flat_map(|r| {
+                r.metrics
+                    .keys()
+                    .filter(|k| !is_derived(k))
+                    .map(|k| k.strip_prefix("val_").unwrap_or(k).to_owned())
+            })
             .collect();
         keys.sort();
         keys.dedup();
@@ -1005,7 +1008,15 @@ impl<'a> Context<'a> {
                     format!("{}{}", r.record.id, if best { " ✅ BEST" } else { "" }),
                     r.record.status.mlflow_name().to_lowercase(),
                 ];
-                row.extend(keys.iter().map(|k| r.metric(k).map_or("–".into(), fmt)));
+                // candidates and trials are scored on the validation split only
+                row.extend(keys.iter().map(|k| {
+                    match r.metric(k) {
+                        Some(value) => fmt(value),
+                        None => r
+                            .metric(&format!("val_{k}"))
+                            .map_or("–".into(), |value| format!("{} (val)", fmt(value))),
+                    }
+                }));
                 row
             })
             .collect();

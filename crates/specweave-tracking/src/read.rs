@@ -34,6 +34,27 @@ impl RunSummary {
         self.metrics.get(key).copied()
     }
 
+    /// The interval logged for a metric: `<key>_ci_lower`/`_ci_upper`, or
+    /// `<key>_lower`/`_upper` as the ranking evaluation names its bootstrap bounds.
+    ///
+    /// ```
+    /// # use specweave_tracking::RunSummary;
+    /// # fn check(run: &RunSummary) {
+    /// if let Some((lower, upper)) = run.interval("roc_auc") {
+    ///     assert!(lower <= upper);
+    /// }
+    /// # }
+    /// ```
+    pub fn interval(&self, key: &str) -> Option<(f64, f64)> {
+        ["_ci_lower", "_lower"]
+            .iter()
+            .zip(["_ci_upper", "_upper"])
+            .find_map(|(lower, upper)| {
+                self.metric(&format!("{key}{lower}"))
+                    .zip(self.metric(&format!("{key}{upper}")))
+            })
+    }
+
     /// Value of a param.
     pub fn param(&self, key: &str) -> Option<&str> {
         self.params.get(key).map(String::as_str)
