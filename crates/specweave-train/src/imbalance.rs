@@ -387,9 +387,8 @@ impl Learner for ClassWeighted {
         params
     }
     fn fit(&self, data: &Dataset) -> specweave_core::Result<Box<dyn Model>> {
-        Ok(self
-            .inner
-            .fit(&with_class_weights(data, &self.class_weight)?)?)
+        self.inner
+            .fit(&with_class_weights(data, &self.class_weight)?)
     }
     fn with_metric_sink(
         &self,
