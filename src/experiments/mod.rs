@@ -444,7 +444,7 @@ fn save_model(run: &Run, bytes: &[u8], metrics: &mut BTreeMap<String, f64>) -> R
 
 /// Logs the finite metrics at step 0 (an undefined metric is left out rather than stored
 /// as NaN).
-fn log_finite(run: &Run, metrics: &BTreeMap<String, f64>) -> Result<()> {
+pub(crate) fn log_finite(run: &Run, metrics: &BTreeMap<String, f64>) -> Result<()> {
     run.log_metrics(
         metrics
             .iter()

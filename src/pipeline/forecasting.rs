@@ -746,13 +746,7 @@ fn backtest_run(
             &bytes,
         )?;
     }
-    run.log_metrics(
-        metrics
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.as_str(), *v)),
-        0,
-    )?;
+    crate::experiments::log_finite(run, &metrics)?;
     Ok(metrics)
 }
 
@@ -875,13 +869,7 @@ fn final_stage(
         .bootstrap(config.resamples)
         .seed(config.seed);
     let metrics = evaluate_forecast(train, test, &forecast, &options)?;
-    run.log_metrics(
-        metrics
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.as_str(), *v)),
-        0,
-    )?;
+    crate::experiments::log_finite(run, &metrics)?;
     for (step, (actual, predicted)) in test.values().iter().zip(forecast.mean.iter()).enumerate() {
         run.log_metric(
             "forecast_abs_pct_error",

@@ -1027,13 +1027,7 @@ fn evaluation_stage(
     let task = Task::from(prepared.problem);
     let report = crate::experiments::score(task, prepared.test.target(), &predictions, &options)?;
     let metrics = super::interval_metrics(&report);
-    run.log_metrics(
-        metrics
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.as_str(), *v)),
-        0,
-    )?;
+    crate::experiments::log_finite(run, &metrics)?;
     if !metrics.contains_key(headline) {
         return Err(Error::invalid(
             "evaluation",
